@@ -1,0 +1,351 @@
+//! The connection state machine: greeting, NULL handshake, then traffic.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::frame::{Frame, Header, ABSOLUTE_MAX_SIZE};
+use crate::greeting::{self, Greeting, NULL_MECHANISM};
+use crate::{Command, Error, Metadata, SocketType};
+
+/// What one side of a connection announces, and the limits it enforces.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Our socket type, sent as `Socket-Type` and checked against the peer's.
+    pub socket_type: SocketType,
+    /// Our routing id, sent as `Identity` by REQ, DEALER and ROUTER (empty: let the peer
+    /// generate one).
+    pub identity: Bytes,
+    /// Largest frame accepted from the peer (libzmq's `maxmsgsize`; `None` is no limit other
+    /// than [`ABSOLUTE_MAX_SIZE`]). Checked on the declared size, before anything is buffered.
+    pub max_msg_size: Option<u64>,
+    /// Extra properties appended to READY (libzmq's `ZMQ_METADATA`).
+    pub properties: Metadata,
+}
+
+impl Config {
+    /// A configuration with libzmq's defaults for `socket_type`.
+    pub fn new(socket_type: SocketType) -> Self {
+        Config {
+            socket_type,
+            identity: Bytes::new(),
+            max_msg_size: None,
+            properties: Metadata::new(),
+        }
+    }
+
+    fn ready(&self) -> Command {
+        let mut m = Metadata::new();
+        m.push(
+            "Socket-Type",
+            Bytes::from_static(self.socket_type.as_str().as_bytes()),
+        );
+        if self.socket_type.sends_identity() {
+            m.push("Identity", self.identity.clone());
+        }
+        for (name, value) in self.properties.iter() {
+            m.push(name, value.clone());
+        }
+        Command::Ready(m)
+    }
+}
+
+/// What the peer told us during the handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PeerInfo {
+    /// The peer's socket type (already checked to be compatible with ours).
+    pub socket_type: SocketType,
+    /// The peer's `Identity` property (empty when it sent none).
+    pub identity: Bytes,
+    /// The peer's ZMTP minor version: 0 means ZMTP 3.0, where subscriptions travel as data
+    /// frames starting with 1 (subscribe) or 0 (cancel) instead of commands.
+    pub minor_version: u8,
+    /// Every property of the peer's READY.
+    pub metadata: Metadata,
+}
+
+/// Something the peer did, returned by [`Connection::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake finished; the peer may now take part in routing.
+    Ready(PeerInfo),
+    /// A message frame. A message is a run of frames whose last has `more == false`.
+    Frame(Frame),
+    /// A SUBSCRIBE command (ZMTP 3.1).
+    Subscribe(Bytes),
+    /// A CANCEL command (ZMTP 3.1).
+    Cancel(Bytes),
+    /// A PING; its PONG is already queued for [`Connection::poll_transmit`].
+    Ping {
+        /// The TTL the peer asked for, in tenths of a second.
+        ttl: u16,
+    },
+    /// A PONG answering one of our PINGs.
+    Pong {
+        /// The context our PING carried.
+        context: Bytes,
+    },
+}
+
+#[derive(Debug)]
+enum State {
+    ExpectGreeting,
+    ExpectReady { minor: u8 },
+    Traffic,
+    Failed(Error),
+}
+
+/// One ZMTP connection, without I/O.
+///
+/// The owner moves bytes in both directions:
+///
+/// * **Input**: read from the transport into [`read_buf`](Self::read_buf) (or copy with
+///   [`feed`](Self::feed)), then call [`poll_event`](Self::poll_event) until it returns
+///   `Ok(None)`. An `Err` is final: send what [`poll_transmit`](Self::poll_transmit) still holds
+///   (an ERROR command, if any) and close the transport.
+/// * **Output**: after creating the connection, and after every `poll_event` and
+///   [`send_command`](Self::send_command), call `poll_transmit` and write what it appended. Data
+///   frames do not pass through here: encode them with [`encode`](crate::encode) into the same
+///   stream once [`Event::Ready`] has been seen.
+#[derive(Debug)]
+pub struct Connection {
+    config: Config,
+    state: State,
+    rx: BytesMut,
+    tx: BytesMut,
+    want: usize,
+}
+
+impl Connection {
+    /// Starts a connection; our greeting and READY are queued for `poll_transmit` at once.
+    pub fn new(config: Config) -> Self {
+        let mut tx = BytesMut::with_capacity(128);
+        tx.extend_from_slice(&Greeting::encode(NULL_MECHANISM, false));
+        config.ready().encode(&mut tx);
+        Connection {
+            config,
+            state: State::ExpectGreeting,
+            rx: BytesMut::new(),
+            tx,
+            want: greeting::LEN,
+        }
+    }
+
+    /// The configuration this connection was made with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether the handshake finished.
+    pub fn is_established(&self) -> bool {
+        matches!(self.state, State::Traffic)
+    }
+
+    /// The buffer the transport reads into. Reserve space, read, then call
+    /// [`poll_event`](Self::poll_event). [`read_hint`](Self::read_hint) says how many bytes
+    /// the frame being received still needs.
+    pub fn read_buf(&mut self) -> &mut BytesMut {
+        &mut self.rx
+    }
+
+    /// Copies bytes received from the peer into the input buffer.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.rx.extend_from_slice(bytes);
+    }
+
+    /// Bytes still missing to complete the frame (or greeting) being received; 0 when input is
+    /// waiting to be decoded. Useful to reserve space for a large frame in one step.
+    pub fn read_hint(&self) -> usize {
+        self.want.saturating_sub(self.rx.len())
+    }
+
+    /// Appends everything queued for the peer (greeting, handshake, PONGs, ERROR ...) to `out`
+    /// and returns how many bytes that was.
+    pub fn poll_transmit(&mut self, out: &mut BytesMut) -> usize {
+        let n = self.tx.len();
+        if n > 0 {
+            if out.is_empty() {
+                std::mem::swap(out, &mut self.tx);
+            } else {
+                out.extend_from_slice(&self.tx);
+                self.tx.clear();
+            }
+        }
+        n
+    }
+
+    /// Whether `poll_transmit` has anything.
+    pub fn has_transmit(&self) -> bool {
+        !self.tx.is_empty()
+    }
+
+    /// Queues a command for the peer (PING, SUBSCRIBE, CANCEL ...).
+    pub fn send_command(&mut self, command: &Command) {
+        command.encode(&mut self.tx);
+    }
+
+    /// Decodes the next event from the input buffer. `Ok(None)`: more bytes are needed.
+    #[must_use = "events must be handled and errors must close the connection"]
+    pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        if let State::Failed(e) = &self.state {
+            return Err(e.clone());
+        }
+        let result = self.step();
+        if let Err(e) = &result {
+            self.fail(e.clone());
+        }
+        result
+    }
+
+    fn fail(&mut self, error: Error) {
+        // A peer that got past the greeting speaks ZMTP 3 and understands ERROR: tell it why.
+        let handshaking = matches!(self.state, State::ExpectReady { .. });
+        let foreign = matches!(error, Error::PeerError { .. });
+        if handshaking && !foreign {
+            let reason = error.to_string();
+            Command::Error {
+                reason: Bytes::from(reason),
+            }
+            .encode(&mut self.tx);
+        }
+        self.state = State::Failed(error);
+    }
+
+    fn step(&mut self) -> Result<Option<Event>, Error> {
+        loop {
+            match self.state {
+                State::ExpectGreeting => {
+                    Greeting::check_prefix(&self.rx[..self.rx.len().min(greeting::LEN)])?;
+                    if self.rx.len() < greeting::LEN {
+                        return Ok(None);
+                    }
+                    let raw = self.rx.split_to(greeting::LEN);
+                    let greeting = Greeting::decode(raw[..].try_into().expect("64 bytes"))?;
+                    if greeting.mechanism != NULL_MECHANISM {
+                        return Err(Error::MechanismMismatch {
+                            ours: NULL_MECHANISM.into(),
+                            theirs: greeting.mechanism,
+                        });
+                    }
+                    self.state = State::ExpectReady {
+                        minor: greeting.minor,
+                    };
+                }
+                State::ExpectReady { minor } => {
+                    let Some((header, body)) = self.next_frame()? else {
+                        return Ok(None);
+                    };
+                    if !header.is_command() {
+                        return Err(Error::UnexpectedMessage);
+                    }
+                    let peer = match Command::decode(body)? {
+                        Command::Ready(metadata) => self.check_peer(metadata, minor)?,
+                        Command::Error { reason } => {
+                            return Err(Error::PeerError {
+                                reason: String::from_utf8_lossy(&reason).into_owned(),
+                            })
+                        }
+                        other => {
+                            return Err(Error::UnexpectedCommand {
+                                command: String::from_utf8_lossy(other.name()).into_owned(),
+                                state: "during the NULL handshake",
+                            })
+                        }
+                    };
+                    self.state = State::Traffic;
+                    return Ok(Some(Event::Ready(peer)));
+                }
+                State::Traffic => {
+                    let Some((header, body)) = self.next_frame()? else {
+                        return Ok(None);
+                    };
+                    if !header.is_command() {
+                        return Ok(Some(Event::Frame(Frame {
+                            more: header.more(),
+                            data: body,
+                        })));
+                    }
+                    match Command::decode(body)? {
+                        Command::Subscribe(topic) => return Ok(Some(Event::Subscribe(topic))),
+                        Command::Cancel(topic) => return Ok(Some(Event::Cancel(topic))),
+                        Command::Ping { ttl, context } => {
+                            Command::Pong { context }.encode(&mut self.tx);
+                            return Ok(Some(Event::Ping { ttl }));
+                        }
+                        Command::Pong { context } => return Ok(Some(Event::Pong { context })),
+                        Command::Error { reason } => {
+                            return Err(Error::PeerError {
+                                reason: String::from_utf8_lossy(&reason).into_owned(),
+                            })
+                        }
+                        Command::Ready(_) => {
+                            return Err(Error::UnexpectedCommand {
+                                command: "READY".into(),
+                                state: "after the handshake",
+                            })
+                        }
+                        // RFC 37 leaves room for new commands: ignore what we do not know.
+                        Command::Unknown { .. } => continue,
+                    }
+                }
+                State::Failed(ref e) => return Err(e.clone()),
+            }
+        }
+    }
+
+    /// Cuts the next whole frame out of the input, checking its declared size first.
+    fn next_frame(&mut self) -> Result<Option<(Header, Bytes)>, Error> {
+        let Some(header) = Header::decode(&self.rx)? else {
+            self.want = 9;
+            return Ok(None);
+        };
+        let max = self
+            .config
+            .max_msg_size
+            .map_or(ABSOLUTE_MAX_SIZE, |m| m.min(ABSOLUTE_MAX_SIZE));
+        if header.size > max {
+            return Err(Error::FrameTooLarge {
+                size: header.size,
+                max,
+            });
+        }
+        // Cannot overflow: size <= 2^47 and len <= 9.
+        let total = header.len + header.size as usize;
+        if self.rx.len() < total {
+            self.want = total;
+            return Ok(None);
+        }
+        self.rx.advance(header.len);
+        let body = self.rx.split_to(header.size as usize).freeze();
+        self.want = 0;
+        Ok(Some((header, body)))
+    }
+
+    fn check_peer(&self, metadata: Metadata, minor: u8) -> Result<PeerInfo, Error> {
+        let name = metadata
+            .get("Socket-Type")
+            .ok_or(Error::MissingSocketType)?;
+        let theirs = SocketType::from_name(name)
+            .ok_or_else(|| Error::UnknownSocketType(String::from_utf8_lossy(name).into_owned()))?;
+        let ours = self.config.socket_type;
+        if !ours.is_compatible(theirs) {
+            return Err(Error::IncompatiblePeer { ours, theirs });
+        }
+        let identity = metadata.get("Identity").cloned().unwrap_or_default();
+        if identity.len() > 255 {
+            return Err(Error::InvalidIdentity("longer than 255 bytes"));
+        }
+        if identity.first() == Some(&0) {
+            return Err(Error::InvalidIdentity(
+                "starts with a zero byte, which ZeroMQ reserves for generated ids",
+            ));
+        }
+        Ok(PeerInfo {
+            socket_type: theirs,
+            identity,
+            minor_version: minor,
+            metadata,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! ferromq: ZeroMQ in pure Rust (work in progress).
