@@ -1,0 +1,401 @@
+//! The state one socket shares between its users and its connections.
+//!
+//! ```text
+//!  user threads/tasks                         I/O thread (one task per connection)
+//!  send ─► pattern routing ─► OutPipe ─────────► writer: take batch, write
+//!  recv ◄─ pattern ◄─ Inbox (fair queue) ◄─────── reader: read, decode, deliver batch
+//! ```
+//!
+//! `State` is behind one mutex taken once per send, once per receive and once per batch a
+//! connection delivers. Payload bytes never cross it: the sender encodes into the chosen peer's
+//! [`OutPipe`] and the reader hands over whole decoded messages.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use event_listener::Event;
+use tokio::sync::{watch, Notify};
+
+use crate::context::Io;
+use crate::options::Options;
+use crate::pattern::Pattern;
+use crate::pipe::OutPipe;
+use crate::{Error, Message, Result, SocketType};
+
+/// Identifies one peer of one socket for its whole life (across reconnects, for connected
+/// endpoints).
+pub(crate) type PeerId = u64;
+
+pub(crate) struct SocketCore {
+    pub socket_type: SocketType,
+    pub options: Mutex<Options>,
+    state: Mutex<State>,
+    /// Notified when the inbox goes from empty to non-empty, and at close.
+    pub readable: Event,
+    /// Notified when a full pipe gets room or a peer attaches, and at close.
+    pub writable: Event,
+    pub io: Io,
+    closing: watch::Sender<bool>,
+}
+
+pub(crate) struct State {
+    pub peers: Peers,
+    pub inbox: Inbox,
+    pub pattern: Pattern,
+    pub closed: bool,
+    pub last_endpoint: Option<String>,
+}
+
+/// One peer as routing sees it.
+pub(crate) struct Peer {
+    pub out: Arc<OutPipe>,
+    /// The peer's routing id: its `Identity`, or one generated for it (ROUTER).
+    pub routing_id: Bytes,
+}
+
+/// The peers that messages can be routed to, in round-robin order.
+#[derive(Default)]
+pub(crate) struct Peers {
+    map: HashMap<PeerId, Peer>,
+    order: Vec<PeerId>,
+    next: usize,
+}
+
+impl Peers {
+    pub fn get(&self, id: PeerId) -> Option<&Peer> {
+        self.map.get(&id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn insert(&mut self, id: PeerId, peer: Peer) {
+        self.map.insert(id, peer);
+        self.order.push(id);
+    }
+
+    fn remove(&mut self, id: PeerId) -> Option<Peer> {
+        let peer = self.map.remove(&id)?;
+        if let Some(i) = self.order.iter().position(|&p| p == id) {
+            self.order.remove(i);
+            if i < self.next {
+                self.next -= 1;
+            }
+        }
+        Some(peer)
+    }
+
+    /// Load balancing (libzmq's `lb_t`): hands the message to the next peer in turn that has
+    /// room, or gives it back when none has.
+    pub fn load_balance(&mut self, mut msg: Message) -> std::result::Result<PeerId, Message> {
+        let n = self.order.len();
+        for step in 0..n {
+            let i = (self.next + step) % n;
+            let id = self.order[i];
+            match self.map[&id].out.try_push(msg) {
+                Ok(()) => {
+                    self.next = (i + 1) % n;
+                    return Ok(id);
+                }
+                Err(back) => msg = back,
+            }
+        }
+        Err(msg)
+    }
+}
+
+/// Messages received from peers, fair-queued (libzmq's `fq_t`): one message from each peer
+/// with input in turn.
+#[derive(Default)]
+pub(crate) struct Inbox {
+    queues: HashMap<PeerId, InQueue>,
+    /// Peers whose queue is not empty, in the order they will be served.
+    active: VecDeque<PeerId>,
+}
+
+struct InQueue {
+    msgs: VecDeque<Message>,
+    routing_id: Bytes,
+    hwm: usize,
+    /// The connection's reader waits for room.
+    reader_waiting: bool,
+    room: Arc<Notify>,
+    /// The peer detached: drop the queue once it is drained.
+    detached: bool,
+}
+
+impl Inbox {
+    /// Takes the next message in fair-queue order, with the peer it came from.
+    pub fn pop(&mut self) -> Option<(PeerId, Bytes, Message)> {
+        let id = self.active.pop_front()?;
+        let q = self.queues.get_mut(&id)?;
+        let msg = q.msgs.pop_front()?;
+        let routing_id = q.routing_id.clone();
+        if !q.msgs.is_empty() {
+            self.active.push_back(id);
+        }
+        if q.reader_waiting && q.msgs.len() < q.hwm {
+            q.reader_waiting = false;
+            q.room.notify_one();
+        }
+        if q.detached && q.msgs.is_empty() {
+            self.queues.remove(&id);
+        }
+        Some((id, routing_id, msg))
+    }
+}
+
+/// Where a connection's peer lives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Slot {
+    /// A peer created for this connection only (accepted, or `immediate`, or ROUTER).
+    Fresh,
+    /// A peer created by `connect`, outliving its connections so that messages queue while it
+    /// is away (libzmq's behaviour without `immediate`).
+    Persistent(PeerId),
+}
+
+/// What a connection gets when it joins its socket.
+pub(crate) struct Attached {
+    pub id: PeerId,
+    pub out: Arc<OutPipe>,
+    pub room: Arc<Notify>,
+}
+
+static NEXT_PEER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_peer_id() -> PeerId {
+    NEXT_PEER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl SocketCore {
+    pub fn new(socket_type: SocketType, io: Io) -> Result<Arc<SocketCore>> {
+        let options = Options::default();
+        let pattern = Pattern::new(socket_type)?;
+        Ok(Arc::new(SocketCore {
+            socket_type,
+            options: Mutex::new(options),
+            state: Mutex::new(State {
+                peers: Peers::default(),
+                inbox: Inbox::default(),
+                pattern,
+                closed: false,
+                last_endpoint: None,
+            }),
+            readable: Event::new(),
+            writable: Event::new(),
+            io,
+            closing: watch::channel(false).0,
+        }))
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn options(&self) -> Options {
+        self.options
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A receiver that sees `true` once the socket is closing.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Creates a peer for a `connect` before any connection exists, so that messages queue
+    /// for it.
+    pub fn add_persistent_peer(&self) -> PeerId {
+        let id = next_peer_id();
+        let opts = self.options();
+        let mut st = self.state();
+        st.peers.insert(
+            id,
+            Peer {
+                out: Arc::new(OutPipe::new(Options::hwm(opts.sndhwm))),
+                routing_id: Bytes::new(),
+            },
+        );
+        st.inbox.queues.insert(id, in_queue(&opts, Bytes::new()));
+        drop(st);
+        self.writable.notify(usize::MAX);
+        id
+    }
+
+    /// Joins a connection whose handshake succeeded to the socket's routing. `None`: the
+    /// pattern refuses the peer (a second PAIR peer, a ROUTER identity clash without
+    /// handover); the connection must close.
+    pub fn attach(&self, slot: Slot, peer_identity: &Bytes) -> Option<Attached> {
+        let opts = self.options();
+        let mut st = self.state();
+        if st.closed {
+            return None;
+        }
+        let State {
+            peers,
+            inbox,
+            pattern,
+            ..
+        } = &mut *st;
+        let id = match slot {
+            Slot::Persistent(id) => id,
+            Slot::Fresh => next_peer_id(),
+        };
+        let routing_id = pattern.attach(id, peer_identity, peers, &opts)?;
+        let attached = match slot {
+            Slot::Persistent(id) => {
+                let peer = peers.map.get_mut(&id)?;
+                peer.routing_id = routing_id;
+                let q = inbox.queues.get_mut(&id)?;
+                Attached {
+                    id,
+                    out: peer.out.clone(),
+                    room: q.room.clone(),
+                }
+            }
+            Slot::Fresh => {
+                let out = Arc::new(OutPipe::new(Options::hwm(opts.sndhwm)));
+                peers.insert(
+                    id,
+                    Peer {
+                        out: out.clone(),
+                        routing_id: routing_id.clone(),
+                    },
+                );
+                let q = in_queue(&opts, routing_id);
+                let room = q.room.clone();
+                inbox.queues.insert(id, q);
+                Attached { id, out, room }
+            }
+        };
+        drop(st);
+        self.writable.notify(usize::MAX);
+        Some(attached)
+    }
+
+    /// A connection ended. Fresh peers leave routing (their unsent messages are dropped,
+    /// received ones can still be read); persistent ones stay for the next connection unless
+    /// `forget` says the endpoint is gone.
+    pub fn detach(&self, slot: Slot, id: PeerId, forget: bool) {
+        let mut st = self.state();
+        let State {
+            peers,
+            inbox,
+            pattern,
+            ..
+        } = &mut *st;
+        if matches!(slot, Slot::Persistent(_)) && !forget {
+            pattern.disconnected(id, peers);
+            return;
+        }
+        pattern.detach(id, peers);
+        if let Some(peer) = peers.remove(id) {
+            peer.out.close();
+        }
+        if let Some(q) = inbox.queues.get_mut(&id) {
+            q.detached = true;
+            if q.msgs.is_empty() {
+                inbox.queues.remove(&id);
+            }
+        }
+    }
+
+    /// Hands decoded messages from peer `id` to the socket. Returns `true` when that peer's
+    /// queue is at its high-water mark: the reader must then wait on its `room` notifier.
+    pub fn deliver(&self, id: PeerId, batch: &mut Vec<Message>) -> bool {
+        let mut st = self.state();
+        let inbox = &mut st.inbox;
+        let Some(q) = inbox.queues.get_mut(&id) else {
+            batch.clear();
+            return false;
+        };
+        let was_empty = inbox.active.is_empty();
+        let queue_was_empty = q.msgs.is_empty();
+        q.msgs.extend(batch.drain(..));
+        if queue_was_empty && !q.msgs.is_empty() {
+            inbox.active.push_back(id);
+        }
+        let full = q.msgs.len() >= q.hwm;
+        q.reader_waiting = full;
+        drop(st);
+        if was_empty {
+            self.readable.notify(usize::MAX);
+        }
+        full
+    }
+
+    /// Whether peer `id`'s input queue is still at its high-water mark (re-arming the wake-up
+    /// when it is).
+    pub fn inbox_full(&self, id: PeerId) -> bool {
+        let mut st = self.state();
+        match st.inbox.queues.get_mut(&id) {
+            Some(q) if q.msgs.len() >= q.hwm => {
+                q.reader_waiting = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Closes the socket: nothing more can be sent or received; connections linger.
+    pub fn close(&self) {
+        let mut st = self.state();
+        st.closed = true;
+        let pipes: Vec<_> = st.peers.map.values().map(|p| p.out.clone()).collect();
+        drop(st);
+        self.closing.send_replace(true);
+        for p in pipes {
+            p.nudge();
+        }
+        self.readable.notify(usize::MAX);
+        self.writable.notify(usize::MAX);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        *self.closing.borrow()
+    }
+
+    /// One non-blocking send attempt: `Ok(Some(msg))` gives the message back when it would
+    /// block.
+    pub fn try_send(&self, msg: Message) -> Result<Option<Message>> {
+        let mut st = self.state();
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        let State { peers, pattern, .. } = &mut *st;
+        pattern.send(self.socket_type, msg, peers)
+    }
+
+    /// One non-blocking receive attempt.
+    pub fn try_recv(&self) -> Result<Option<Message>> {
+        let mut st = self.state();
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        let State { inbox, pattern, .. } = &mut *st;
+        pattern.recv(self.socket_type, inbox)
+    }
+}
+
+fn in_queue(opts: &Options, routing_id: Bytes) -> InQueue {
+    InQueue {
+        msgs: VecDeque::new(),
+        routing_id,
+        hwm: Options::hwm(opts.rcvhwm),
+        reader_waiting: false,
+        room: Arc::new(Notify::new()),
+        detached: false,
+    }
+}
+
+/// Resolves once the watched flag is `true` (at once if it already is), or never if its sender
+/// is gone without setting it.
+pub(crate) async fn signalled(flag: &mut watch::Receiver<bool>) {
+    if flag.wait_for(|set| *set).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

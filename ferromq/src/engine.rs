@@ -1,0 +1,216 @@
+//! Drives one connection: the ZMTP handshake, then decoded frames into the socket's inbox and
+//! the peer's outgoing batch onto the wire, until the connection breaks or the socket closes.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use ferromq_zmtp::{Config, Connection, Event};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::core::{PeerId, Slot, SocketCore};
+use crate::pipe::{OutPipe, Taken};
+use crate::Message;
+
+/// Reads are at least this large: many small messages arrive per syscall.
+const READ_SIZE: usize = 64 * 1024;
+
+/// Most we reserve at once for a large frame, so that memory follows the bytes that arrive
+/// rather than the size a peer claims.
+const MAX_RESERVE: usize = 4 * 1024 * 1024;
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The socket closed, or its endpoint was unbound or disconnected: do not reconnect.
+    Closed,
+    /// The connection failed or the peer went away: a connecting side retries.
+    Lost,
+}
+
+/// Runs one connection from handshake to end.
+pub(crate) async fn run<R, W>(
+    core: Arc<SocketCore>,
+    mut rd: R,
+    mut wr: W,
+    slot: Slot,
+    mut stop: watch::Receiver<bool>,
+) -> End
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let opts = core.options();
+    let mut config = Config::new(core.socket_type);
+    config.identity = opts.routing_id.clone();
+    config.max_msg_size = opts.max_msg_size();
+    let mut conn = Connection::new(config);
+
+    let handshake = handshake(&mut conn, &mut rd, &mut wr);
+    let deadline = opts.handshake_ivl().map(|d| Instant::now() + d);
+    let peer = tokio::select! {
+        r = handshake => match r {
+            Some(peer) => peer,
+            None => return End::Lost,
+        },
+        _ = sleep_until(deadline) => return End::Lost,
+        _ = crate::core::signalled(&mut stop) => return End::Closed,
+    };
+
+    let Some(attached) = core.attach(slot, &peer.identity) else {
+        return End::Lost;
+    };
+    let id = attached.id;
+    let reader = read_loop(&core, &mut conn, &mut rd, id, &attached.out, &attached.room);
+    let writer = write_loop(&core, &mut wr, &attached.out);
+    tokio::pin!(reader, writer);
+    let mut closing = core.closing();
+    let mut lingering = false;
+    let mut linger_deadline = None;
+    let end = loop {
+        tokio::select! {
+            _ = &mut reader, if !lingering => break End::Lost,
+            w = &mut writer => break if w.is_ok() { End::Closed } else { End::Lost },
+            _ = crate::core::signalled(&mut closing), if !lingering => {
+                lingering = true;
+                match opts.linger() {
+                    Some(d) if d.is_zero() => break End::Closed,
+                    Some(d) => linger_deadline = Some(Instant::now() + d),
+                    None => {}
+                }
+                attached.out.nudge();
+            }
+            _ = sleep_until(linger_deadline), if linger_deadline.is_some() => break End::Closed,
+            _ = crate::core::signalled(&mut stop) => break End::Closed,
+        }
+    };
+    core.detach(slot, id, false);
+    end
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Exchanges greetings and READY. `None` when the peer failed it or went away.
+async fn handshake<R, W>(
+    conn: &mut Connection,
+    rd: &mut R,
+    wr: &mut W,
+) -> Option<ferromq_zmtp::PeerInfo>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut out = BytesMut::new();
+    loop {
+        if conn.poll_transmit(&mut out) > 0 {
+            wr.write_all(&out).await.ok()?;
+            out.clear();
+        }
+        match conn.poll_event() {
+            Ok(Some(Event::Ready(peer))) => return Some(peer),
+            Ok(Some(_)) => continue,
+            Ok(None) => {}
+            Err(_) => {
+                // Tell the peer why (an ERROR command), then give up on it.
+                if conn.poll_transmit(&mut out) > 0 {
+                    let _ = wr.write_all(&out).await;
+                }
+                return None;
+            }
+        }
+        let buf = conn.read_buf();
+        buf.reserve(1024);
+        if rd.read_buf(buf).await.ok()? == 0 {
+            return None;
+        }
+    }
+}
+
+/// Reads and decodes, handing whole messages to the socket a read's worth at a time.
+async fn read_loop<R: AsyncRead + Unpin>(
+    core: &SocketCore,
+    conn: &mut Connection,
+    rd: &mut R,
+    id: PeerId,
+    out: &OutPipe,
+    room: &tokio::sync::Notify,
+) -> Result<(), ()> {
+    let mut batch: Vec<Message> = Vec::new();
+    let mut frames: Vec<Bytes> = Vec::new();
+    loop {
+        loop {
+            match conn.poll_event() {
+                Ok(Some(Event::Frame(f))) => {
+                    frames.push(f.data);
+                    if !f.more {
+                        batch.push(Message::from(std::mem::take(&mut frames)));
+                    }
+                }
+                // PINGs are answered by the protocol layer; subscriptions arrive with PUB/SUB.
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => return Err(()),
+            }
+        }
+        if conn.has_transmit() {
+            let mut cmd = BytesMut::new();
+            conn.poll_transmit(&mut cmd);
+            out.push_command(cmd.freeze());
+        }
+        if !batch.is_empty() && core.deliver(id, &mut batch) {
+            // At the receive high-water mark: stop reading until the application catches up.
+            loop {
+                room.notified().await;
+                if !core.inbox_full(id) {
+                    break;
+                }
+            }
+        }
+        let want = conn.read_hint().clamp(READ_SIZE, MAX_RESERVE);
+        let buf = conn.read_buf();
+        if buf.capacity() - buf.len() < READ_SIZE / 4 {
+            buf.reserve(want);
+        }
+        match rd.read_buf(buf).await {
+            Ok(0) | Err(_) => return Err(()),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Writes the peer's batches. Returns `Ok` when the socket is closing and everything was
+/// written, `Err` when the connection failed or the pipe was closed.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    core: &SocketCore,
+    wr: &mut W,
+    out: &OutPipe,
+) -> Result<(), ()> {
+    let mut chunks: Vec<Bytes> = Vec::new();
+    loop {
+        match out.take(&mut chunks) {
+            Taken::Nothing => {
+                if core.is_closed() {
+                    let _ = wr.flush().await;
+                    return Ok(());
+                }
+                out.parked().await;
+            }
+            Taken::Data { freed } => {
+                if freed {
+                    core.writable.notify(usize::MAX);
+                }
+                for chunk in chunks.drain(..) {
+                    wr.write_all(&chunk).await.map_err(|_| ())?;
+                }
+            }
+            Taken::Closed => return Err(()),
+        }
+    }
+}

@@ -1,0 +1,271 @@
+use std::fmt;
+
+use bytes::Bytes;
+
+/// A ZeroMQ message: one or more frames, each a [`Bytes`] payload.
+///
+/// Cloning a message or a frame never copies payloads. A received frame is a slice of the
+/// buffer it was read into.
+///
+/// ```
+/// use ferromq::Message;
+///
+/// let single = Message::from("hello");
+/// assert_eq!(single.len(), 1);
+/// let multi = Message::from(["key", "value"]);
+/// assert_eq!(multi[1], "value");
+/// let owned = Message::from(vec![b"raw".to_vec()]);
+/// assert_eq!(owned.first().unwrap(), "raw");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Message {
+    frames: Vec<Bytes>,
+}
+
+impl Message {
+    /// A message with no frames; push at least one before sending.
+    pub fn new() -> Self {
+        Message::default()
+    }
+
+    /// A message of the given frames.
+    pub fn from_frames<I, F>(frames: I) -> Self
+    where
+        I: IntoIterator<Item = F>,
+        F: Into<Bytes>,
+    {
+        Message {
+            frames: frames.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Whether the message has no frames.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// The frames, in order.
+    pub fn frames(&self) -> &[Bytes] {
+        &self.frames
+    }
+
+    /// Iterates over the frames.
+    pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
+        self.frames.iter()
+    }
+
+    /// The first frame.
+    pub fn first(&self) -> Option<&Bytes> {
+        self.frames.first()
+    }
+
+    /// The last frame.
+    pub fn last(&self) -> Option<&Bytes> {
+        self.frames.last()
+    }
+
+    /// Appends a frame.
+    pub fn push_back(&mut self, frame: impl Into<Bytes>) {
+        self.frames.push(frame.into());
+    }
+
+    /// Prepends a frame (a routing id, a delimiter ...).
+    pub fn push_front(&mut self, frame: impl Into<Bytes>) {
+        self.frames.insert(0, frame.into());
+    }
+
+    /// Removes and returns the first frame.
+    pub fn pop_front(&mut self) -> Option<Bytes> {
+        if self.frames.is_empty() {
+            None
+        } else {
+            Some(self.frames.remove(0))
+        }
+    }
+
+    /// Removes and returns the last frame.
+    pub fn pop_back(&mut self) -> Option<Bytes> {
+        self.frames.pop()
+    }
+
+    /// Total payload bytes over all frames.
+    pub fn byte_len(&self) -> usize {
+        self.frames.iter().map(Bytes::len).sum()
+    }
+
+    /// Takes the frames out.
+    pub fn into_frames(self) -> Vec<Bytes> {
+        self.frames
+    }
+
+    /// Splits off the frames from `at` on, leaving `[0, at)` in `self`.
+    pub(crate) fn split_off(&mut self, at: usize) -> Message {
+        Message {
+            frames: self.frames.split_off(at),
+        }
+    }
+
+    /// Inserts frames in front.
+    pub(crate) fn prepend(&mut self, mut front: Vec<Bytes>) {
+        front.append(&mut self.frames);
+        self.frames = front;
+    }
+}
+
+impl std::ops::Index<usize> for Message {
+    type Output = Bytes;
+    fn index(&self, i: usize) -> &Bytes {
+        &self.frames[i]
+    }
+}
+
+impl IntoIterator for Message {
+    type Item = Bytes;
+    type IntoIter = std::vec::IntoIter<Bytes>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.frames.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Message {
+    type Item = &'a Bytes;
+    type IntoIter = std::slice::Iter<'a, Bytes>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.frames.iter()
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(b: Bytes) -> Self {
+        Message { frames: vec![b] }
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(v: Vec<u8>) -> Self {
+        Message::from(Bytes::from(v))
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message::from(Bytes::from(s))
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Self {
+        Message::from(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<&[u8]> for Message {
+    fn from(s: &[u8]) -> Self {
+        Message::from(Bytes::copy_from_slice(s))
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Message {
+    fn from(s: &[u8; N]) -> Self {
+        Message::from(&s[..])
+    }
+}
+
+impl From<Vec<Bytes>> for Message {
+    fn from(frames: Vec<Bytes>) -> Self {
+        Message { frames }
+    }
+}
+
+impl From<Vec<Vec<u8>>> for Message {
+    fn from(frames: Vec<Vec<u8>>) -> Self {
+        Message::from_frames(frames)
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Message {
+    fn from(frames: [&str; N]) -> Self {
+        Message::from_frames(frames.map(|s| Bytes::copy_from_slice(s.as_bytes())))
+    }
+}
+
+impl<const N: usize> From<[Bytes; N]> for Message {
+    fn from(frames: [Bytes; N]) -> Self {
+        Message::from_frames(frames)
+    }
+}
+
+impl<const N: usize> From<[&[u8]; N]> for Message {
+    fn from(frames: [&[u8]; N]) -> Self {
+        Message::from_frames(frames.map(Bytes::copy_from_slice))
+    }
+}
+
+impl FromIterator<Bytes> for Message {
+    fn from_iter<T: IntoIterator<Item = Bytes>>(iter: T) -> Self {
+        Message {
+            frames: iter.into_iter().collect(),
+        }
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.frames.iter().map(|b| DisplayFrame(b)))
+            .finish()
+    }
+}
+
+struct DisplayFrame<'a>(&'a [u8]);
+
+impl fmt::Debug for DisplayFrame<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&display_frame(self.0))
+    }
+}
+
+/// A frame as text when it is printable UTF-8, else as `0x` and hex (the form `fmq` uses).
+pub(crate) fn display_frame(frame: &[u8]) -> String {
+    match std::str::from_utf8(frame) {
+        Ok(s) if !s.chars().any(|c| c.is_control()) => format!("{s:?}"),
+        _ => {
+            let mut out = String::with_capacity(2 + 2 * frame.len());
+            out.push_str("0x");
+            for b in frame {
+                out.push_str(&format!("{b:02x}"));
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_shared_not_copied() {
+        let payload = Bytes::from(vec![7u8; 1 << 20]);
+        let m = Message::from(payload.clone());
+        let c = m.clone();
+        assert_eq!(c[0].as_ptr(), payload.as_ptr());
+    }
+
+    #[test]
+    fn front_and_back() {
+        let mut m = Message::from(["b"]);
+        m.push_front("a");
+        m.push_back("c");
+        assert_eq!(m.byte_len(), 3);
+        assert_eq!(m.pop_front().unwrap(), "a");
+        assert_eq!(m.pop_back().unwrap(), "c");
+        assert_eq!(format!("{m:?}"), "[\"b\"]");
+        assert_eq!(display_frame(&[0, 1, 0xff]), "0x0001ff");
+    }
+}

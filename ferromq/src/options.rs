@@ -1,0 +1,121 @@
+//! Socket options with libzmq's names, meanings and defaults.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::{Error, Result};
+
+/// The options of one socket. Values use libzmq's units and sentinels (`-1` is "infinite" for
+/// timeouts and `linger`, `0` is "no limit" for high-water marks) so that documentation for libzmq
+/// and pyzmq applies unchanged.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub linger: i32,
+    pub routing_id: Bytes,
+    pub rcvtimeo: i32,
+    pub sndtimeo: i32,
+    pub router_mandatory: bool,
+    pub router_handover: bool,
+    pub maxmsgsize: i64,
+    pub ipv6: bool,
+    pub immediate: bool,
+    pub req_relaxed: bool,
+    pub req_correlate: bool,
+    pub reconnect_ivl: i32,
+    pub reconnect_ivl_max: i32,
+    pub handshake_ivl: i32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            linger: -1,
+            routing_id: Bytes::new(),
+            rcvtimeo: -1,
+            sndtimeo: -1,
+            router_mandatory: false,
+            router_handover: false,
+            maxmsgsize: -1,
+            ipv6: false,
+            immediate: false,
+            req_relaxed: false,
+            req_correlate: false,
+            reconnect_ivl: 100,
+            reconnect_ivl_max: 0,
+            handshake_ivl: 30_000,
+        }
+    }
+}
+
+impl Options {
+    /// `linger` as a bound: `None` is forever.
+    pub fn linger(&self) -> Option<Duration> {
+        millis(self.linger)
+    }
+
+    /// `maxmsgsize` for the protocol layer.
+    pub fn max_msg_size(&self) -> Option<u64> {
+        u64::try_from(self.maxmsgsize).ok()
+    }
+
+    /// A high-water mark as a message count: `usize::MAX` when 0 (no limit).
+    pub fn hwm(value: i32) -> usize {
+        if value <= 0 {
+            usize::MAX
+        } else {
+            value as usize
+        }
+    }
+
+    /// The handshake deadline; `None` when 0 (disabled).
+    pub fn handshake_ivl(&self) -> Option<Duration> {
+        if self.handshake_ivl <= 0 {
+            None
+        } else {
+            Some(Duration::from_millis(self.handshake_ivl as u64))
+        }
+    }
+}
+
+/// A timeout in libzmq's form: negative is infinite.
+pub(crate) fn millis(value: i32) -> Option<Duration> {
+    u64::try_from(value).ok().map(Duration::from_millis)
+}
+
+/// Checks that `value >= min`, naming the option otherwise.
+pub(crate) fn at_least<T: PartialOrd + std::fmt::Display + Copy>(
+    option: &'static str,
+    value: T,
+    min: T,
+) -> Result<T> {
+    if value < min {
+        return Err(Error::InvalidOption {
+            option,
+            reason: format!("{value} is below the minimum of {min}"),
+        });
+    }
+    Ok(value)
+}
+
+/// Checks a routing id: 1 to 255 bytes (libzmq's rule; an empty one means "none").
+pub(crate) fn routing_id(value: &[u8]) -> Result<Bytes> {
+    if value.len() > 255 {
+        return Err(Error::InvalidOption {
+            option: "routing_id",
+            reason: format!("{} bytes is longer than the 255 allowed", value.len()),
+        });
+    }
+    if value.first() == Some(&0) {
+        return Err(Error::InvalidOption {
+            option: "routing_id",
+            reason: "a routing id may not start with a zero byte (reserved for generated ids)"
+                .into(),
+        });
+    }
+    Ok(Bytes::copy_from_slice(value))
+}

@@ -1,0 +1,122 @@
+//! Socket patterns: each a small state machine over the routing helpers of [`crate::core`].
+//!
+//! | type   | send                              | receive                              |
+//! |--------|-----------------------------------|--------------------------------------|
+//! | REQ    | load-balance, delimiter, then wait| only the asked peer's reply          |
+//! | REP    | back along the saved envelope     | fair-queue, save envelope            |
+//! | DEALER | load-balance                      | fair-queue                           |
+//! | ROUTER | by routing id (first frame)       | fair-queue, routing id prepended     |
+//! | PUSH   | load-balance                      | -                                    |
+//! | PULL   | -                                 | fair-queue                           |
+//! | PAIR   | the one peer                      | the one peer                         |
+
+mod rep;
+mod req;
+mod router;
+
+use bytes::Bytes;
+
+use crate::core::{Inbox, PeerId, Peers};
+use crate::options::Options;
+use crate::{Error, Message, Result, SocketType};
+
+pub(crate) use rep::Rep;
+pub(crate) use req::Req;
+pub(crate) use router::Router;
+
+pub(crate) enum Pattern {
+    Req(Req),
+    Rep(Rep),
+    Dealer,
+    Router(Router),
+    Push,
+    Pull,
+    Pair,
+}
+
+impl Pattern {
+    pub fn new(socket_type: SocketType) -> Result<Pattern> {
+        Ok(match socket_type {
+            SocketType::Req => Pattern::Req(Req::default()),
+            SocketType::Rep => Pattern::Rep(Rep::default()),
+            SocketType::Dealer => Pattern::Dealer,
+            SocketType::Router => Pattern::Router(Router::new()),
+            SocketType::Push => Pattern::Push,
+            SocketType::Pull => Pattern::Pull,
+            SocketType::Pair => Pattern::Pair,
+            other => {
+                return Err(Error::NotSupported {
+                    socket_type: other,
+                    operation: "be created yet (publish-subscribe is not implemented yet)",
+                })
+            }
+        })
+    }
+
+    /// Routes one message. `Ok(Some(msg))`: no peer can take it now (would block).
+    pub fn send(
+        &mut self,
+        socket_type: SocketType,
+        msg: Message,
+        peers: &mut Peers,
+    ) -> Result<Option<Message>> {
+        if msg.is_empty() {
+            return Err(Error::InvalidMessage("a message needs at least one frame"));
+        }
+        match self {
+            Pattern::Req(req) => req.send(msg, peers),
+            Pattern::Rep(rep) => rep.send(msg, peers),
+            Pattern::Router(router) => router.send(msg, peers),
+            Pattern::Dealer | Pattern::Push | Pattern::Pair => Ok(peers.load_balance(msg).err()),
+            Pattern::Pull => Err(Error::NotSupported {
+                socket_type,
+                operation: "send",
+            }),
+        }
+    }
+
+    /// Takes the next message for the application, if any.
+    pub fn recv(&mut self, socket_type: SocketType, inbox: &mut Inbox) -> Result<Option<Message>> {
+        match self {
+            Pattern::Req(req) => req.recv(inbox),
+            Pattern::Rep(rep) => rep.recv(inbox),
+            Pattern::Router(_) => Ok(inbox.pop().map(|(_, routing_id, mut msg)| {
+                msg.push_front(routing_id);
+                msg
+            })),
+            Pattern::Dealer | Pattern::Pull | Pattern::Pair => {
+                Ok(inbox.pop().map(|(_, _, msg)| msg))
+            }
+            Pattern::Push => Err(Error::NotSupported {
+                socket_type,
+                operation: "receive",
+            }),
+        }
+    }
+
+    /// A peer finished its handshake. Returns the routing id it gets, or `None` to refuse it.
+    pub fn attach(
+        &mut self,
+        id: PeerId,
+        identity: &Bytes,
+        peers: &Peers,
+        _opts: &Options,
+    ) -> Option<Bytes> {
+        match self {
+            Pattern::Router(router) => router.attach(id, identity, peers),
+            // PAIR talks to exactly one peer; libzmq refuses any further connection.
+            Pattern::Pair if peers.len() > usize::from(peers.get(id).is_some()) => None,
+            _ => Some(identity.clone()),
+        }
+    }
+
+    /// A peer left routing for good.
+    pub fn detach(&mut self, id: PeerId, peers: &Peers) {
+        if let Pattern::Router(router) = self {
+            router.detach(id, peers);
+        }
+    }
+
+    /// A persistent peer lost its connection (it stays, waiting for the next one).
+    pub fn disconnected(&mut self, _id: PeerId, _peers: &Peers) {}
+}

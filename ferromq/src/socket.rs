@@ -1,0 +1,534 @@
+//! The public socket.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use event_listener::Listener;
+use tokio::sync::watch;
+
+use crate::context::ContextInner;
+use crate::core::SocketCore;
+use crate::endpoint::{Endpoint, Role};
+use crate::options::{self, at_least, Options};
+use crate::pattern::Pattern;
+use crate::transport::tcp;
+use crate::{Error, Message, Result, SocketType};
+
+/// A ZeroMQ socket: one of the eleven types, bound and/or connected to any number of endpoints.
+///
+/// Every method takes `&self`, and a `Socket` is `Send + Sync`: share it with an [`Arc`] to send
+/// from one thread or task while another receives (for the patterns that allow it, such as
+/// DEALER, ROUTER or PAIR). The same socket serves blocking calls ([`send`](Self::send),
+/// [`recv`](Self::recv), honouring `sndtimeo` / `rcvtimeo`), non-blocking ones
+/// ([`try_send`](Self::try_send), [`try_recv`](Self::try_recv)) and async ones
+/// ([`send_async`](Self::send_async), [`recv_async`](Self::recv_async)) that run under any
+/// executor.
+///
+/// Dropping a socket closes it (`zmq_close`); its unsent messages linger per `linger`.
+///
+/// ```
+/// use ferromq::{Context, SocketType};
+///
+/// let ctx = Context::new();
+/// let rep = ctx.socket(SocketType::Rep)?;
+/// rep.bind("tcp://127.0.0.1:*")?;
+/// let req = ctx.socket(SocketType::Req)?;
+/// req.connect(&rep.last_endpoint().unwrap())?;
+///
+/// req.send("ping")?;
+/// assert_eq!(rep.recv()?[0], "ping");
+/// rep.send("pong")?;
+/// assert_eq!(req.recv()?[0], "pong");
+/// # Ok::<(), ferromq::Error>(())
+/// ```
+pub struct Socket {
+    core: Arc<SocketCore>,
+    endpoints: Mutex<Vec<Bound>>,
+    // Keeps the context (and its I/O thread) alive as long as the socket.
+    _context: Arc<ContextInner>,
+}
+
+/// An endpoint this socket is bound or connected to.
+struct Bound {
+    role: Role,
+    given: String,
+    resolved: String,
+    stop: watch::Sender<bool>,
+}
+
+impl Socket {
+    pub(crate) fn new(context: Arc<ContextInner>, socket_type: SocketType) -> Result<Socket> {
+        Ok(Socket {
+            core: SocketCore::new(socket_type, context.io.clone())?,
+            endpoints: Mutex::new(Vec::new()),
+            _context: context,
+        })
+    }
+
+    /// The socket's type (libzmq's `ZMQ_TYPE`).
+    pub fn socket_type(&self) -> SocketType {
+        self.core.socket_type
+    }
+
+    // ----- endpoints -----
+
+    /// Binds to an endpoint and accepts connections on it, e.g. `tcp://*:5555`,
+    /// `tcp://127.0.0.1:*` (a free port; see [`last_endpoint`](Self::last_endpoint)) or
+    /// `tcp://[::1]:5555`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEndpoint`] names a malformed endpoint and its fault;
+    /// [`Error::AddrInUse`] names an address that is taken.
+    pub fn bind(&self, endpoint: &str) -> Result<()> {
+        let parsed = Endpoint::parse(endpoint, Role::Bind)?;
+        let (stop, stop_rx) = watch::channel(false);
+        let resolved = match parsed {
+            Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx)?,
+            Endpoint::Ipc(_) | Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
+        };
+        self.add_endpoint(Role::Bind, endpoint, resolved, stop);
+        Ok(())
+    }
+
+    /// Connects to an endpoint, e.g. `tcp://127.0.0.1:5555` or `tcp://localhost:5555`. The
+    /// connection is made in the background and remade whenever it breaks (every
+    /// `reconnect_ivl`); messages sent before it is up wait for it, up to the high-water mark.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEndpoint`] names a malformed endpoint and its fault.
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        let parsed = Endpoint::parse(endpoint, Role::Connect)?;
+        self.check_open()?;
+        let (stop, stop_rx) = watch::channel(false);
+        match parsed {
+            Endpoint::Tcp { host, port } => tcp::connect(
+                &self.core,
+                host,
+                port.expect("connect ports are definite"),
+                stop_rx,
+            ),
+            Endpoint::Ipc(_) | Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
+        }
+        self.add_endpoint(Role::Connect, endpoint, endpoint.to_owned(), stop);
+        Ok(())
+    }
+
+    /// Stops listening on a bound endpoint and closes the connections accepted through it.
+    /// A wildcard bind is named by its resolved form ([`last_endpoint`](Self::last_endpoint)).
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.remove_endpoint(Role::Bind, endpoint)
+    }
+
+    /// Closes the connection to an endpoint given to [`connect`](Self::connect), dropping the
+    /// messages still queued for it.
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.remove_endpoint(Role::Connect, endpoint)
+    }
+
+    /// The last endpoint bound or connected, with a wildcard port resolved
+    /// (libzmq's `ZMQ_LAST_ENDPOINT`).
+    pub fn last_endpoint(&self) -> Option<String> {
+        self.core.state().last_endpoint.clone()
+    }
+
+    fn add_endpoint(&self, role: Role, given: &str, resolved: String, stop: watch::Sender<bool>) {
+        self.core.state().last_endpoint = Some(resolved.clone());
+        self.endpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Bound {
+                role,
+                given: given.to_owned(),
+                resolved,
+                stop,
+            });
+    }
+
+    fn remove_endpoint(&self, role: Role, endpoint: &str) -> Result<()> {
+        let mut eps = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        let found = eps
+            .iter()
+            .position(|b| b.role == role && (b.given == endpoint || b.resolved == endpoint));
+        match found {
+            Some(i) => {
+                eps.remove(i).stop.send_replace(true);
+                Ok(())
+            }
+            None => Err(Error::UnknownEndpoint {
+                endpoint: endpoint.to_owned(),
+            }),
+        }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.core.is_closed() {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    // ----- sending and receiving -----
+
+    /// Sends a message (all its frames, atomically), blocking while the pattern cannot route
+    /// it (no peer, or every eligible peer at its high-water mark), for at most `sndtimeo`.
+    ///
+    /// # Errors
+    /// [`Error::TimedOut`] when `sndtimeo` expires, [`Error::WouldBlock`] when it is 0,
+    /// [`Error::WrongState`] when the pattern forbids sending now (a REQ awaiting its reply).
+    pub fn send(&self, msg: impl Into<Message>) -> Result<()> {
+        let timeout = options::millis(self.core.options().sndtimeo);
+        let mut msg = msg.into();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            msg = match self.core.try_send(msg)? {
+                None => return Ok(()),
+                Some(back) => back,
+            };
+            if timeout == Some(Duration::ZERO) {
+                return Err(Error::WouldBlock);
+            }
+            let listener = self.core.writable.listen();
+            msg = match self.core.try_send(msg)? {
+                None => return Ok(()),
+                Some(back) => back,
+            };
+            wait(listener, deadline)?;
+        }
+    }
+
+    /// Sends without blocking: [`Error::WouldBlock`] when the message cannot be routed now
+    /// (libzmq's `ZMQ_DONTWAIT`).
+    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+        match self.core.try_send(msg.into())? {
+            None => Ok(()),
+            Some(_) => Err(Error::WouldBlock),
+        }
+    }
+
+    /// Receives the next message, blocking for at most `rcvtimeo`.
+    ///
+    /// # Errors
+    /// [`Error::TimedOut`] when `rcvtimeo` expires, [`Error::WouldBlock`] when it is 0,
+    /// [`Error::WrongState`] when the pattern forbids receiving now (a REQ with no request out).
+    pub fn recv(&self) -> Result<Message> {
+        let timeout = options::millis(self.core.options().rcvtimeo);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if let Some(msg) = self.core.try_recv()? {
+                return Ok(msg);
+            }
+            if timeout == Some(Duration::ZERO) {
+                return Err(Error::WouldBlock);
+            }
+            let listener = self.core.readable.listen();
+            if let Some(msg) = self.core.try_recv()? {
+                return Ok(msg);
+            }
+            wait(listener, deadline)?;
+        }
+    }
+
+    /// Receives without blocking: [`Error::WouldBlock`] when no message is waiting.
+    pub fn try_recv(&self) -> Result<Message> {
+        self.core.try_recv()?.ok_or(Error::WouldBlock)
+    }
+
+    /// Sends a message, waiting asynchronously while it cannot be routed. Works under any
+    /// executor. Cancel-safe: if the future is dropped before it completes, no frame of the
+    /// message was sent. `sndtimeo` does not apply; use your executor's timeout.
+    pub async fn send_async(&self, msg: impl Into<Message>) -> Result<()> {
+        let mut msg = msg.into();
+        loop {
+            msg = match self.core.try_send(msg)? {
+                None => return Ok(()),
+                Some(back) => back,
+            };
+            let listener = self.core.writable.listen();
+            msg = match self.core.try_send(msg)? {
+                None => return Ok(()),
+                Some(back) => back,
+            };
+            listener.await;
+        }
+    }
+
+    /// Receives the next message asynchronously. Works under any executor. Cancel-safe: a
+    /// message is taken only when the future completes, so dropping it loses nothing.
+    /// `rcvtimeo` does not apply; use your executor's timeout.
+    pub async fn recv_async(&self) -> Result<Message> {
+        loop {
+            if let Some(msg) = self.core.try_recv()? {
+                return Ok(msg);
+            }
+            let listener = self.core.readable.listen();
+            if let Some(msg) = self.core.try_recv()? {
+                return Ok(msg);
+            }
+            listener.await;
+        }
+    }
+
+    // ----- options -----
+
+    fn opts(&self) -> std::sync::MutexGuard<'_, Options> {
+        self.core.options.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn only_for(&self, option: &'static str, types: &[SocketType]) -> Result<()> {
+        if types.contains(&self.socket_type()) {
+            Ok(())
+        } else {
+            let names: Vec<_> = types.iter().map(|t| t.as_str()).collect();
+            Err(Error::InvalidOption {
+                option,
+                reason: format!(
+                    "only {} sockets have it, this is a {}",
+                    names.join(" and "),
+                    self.socket_type()
+                ),
+            })
+        }
+    }
+
+    /// `ZMQ_SNDHWM`: most messages queued per peer for sending (default 1000, 0 = no limit).
+    /// Applies to connections made after it is set.
+    pub fn set_sndhwm(&self, value: i32) -> Result<()> {
+        self.opts().sndhwm = at_least("sndhwm", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_SNDHWM`.
+    pub fn sndhwm(&self) -> i32 {
+        self.opts().sndhwm
+    }
+
+    /// `ZMQ_RCVHWM`: most messages queued per peer for receiving (default 1000, 0 = no limit);
+    /// past it the connection stops being read. Applies to connections made after it is set.
+    pub fn set_rcvhwm(&self, value: i32) -> Result<()> {
+        self.opts().rcvhwm = at_least("rcvhwm", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_RCVHWM`.
+    pub fn rcvhwm(&self) -> i32 {
+        self.opts().rcvhwm
+    }
+
+    /// `ZMQ_LINGER` in ms: how long unsent messages may delay the close (-1, the default:
+    /// until sent; 0: dropped at once).
+    pub fn set_linger(&self, value: i32) -> Result<()> {
+        self.opts().linger = at_least("linger", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_LINGER`.
+    pub fn linger(&self) -> i32 {
+        self.opts().linger
+    }
+
+    /// `ZMQ_RCVTIMEO` in ms: how long [`recv`](Self::recv) blocks (-1, the default: forever).
+    pub fn set_rcvtimeo(&self, value: i32) -> Result<()> {
+        self.opts().rcvtimeo = at_least("rcvtimeo", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_RCVTIMEO`.
+    pub fn rcvtimeo(&self) -> i32 {
+        self.opts().rcvtimeo
+    }
+
+    /// `ZMQ_SNDTIMEO` in ms: how long [`send`](Self::send) blocks (-1, the default: forever).
+    pub fn set_sndtimeo(&self, value: i32) -> Result<()> {
+        self.opts().sndtimeo = at_least("sndtimeo", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_SNDTIMEO`.
+    pub fn sndtimeo(&self) -> i32 {
+        self.opts().sndtimeo
+    }
+
+    /// `ZMQ_ROUTING_ID`: the identity this socket announces to peers (1 to 255 bytes, not
+    /// starting with a zero byte). A ROUTER peer addresses us by it.
+    pub fn set_routing_id(&self, value: impl AsRef<[u8]>) -> Result<()> {
+        self.opts().routing_id = options::routing_id(value.as_ref())?;
+        Ok(())
+    }
+
+    /// `ZMQ_ROUTING_ID`.
+    pub fn routing_id(&self) -> Bytes {
+        self.opts().routing_id.clone()
+    }
+
+    /// `ZMQ_MAXMSGSIZE`: largest inbound frame in bytes; a peer sending a larger one is
+    /// disconnected (-1, the default: no limit).
+    pub fn set_maxmsgsize(&self, value: i64) -> Result<()> {
+        self.opts().maxmsgsize = at_least("maxmsgsize", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_MAXMSGSIZE`.
+    pub fn maxmsgsize(&self) -> i64 {
+        self.opts().maxmsgsize
+    }
+
+    /// `ZMQ_IPV6`: bind `*` to IPv6 and IPv4, and use IPv6 addresses of host names
+    /// (default false).
+    pub fn set_ipv6(&self, value: bool) -> Result<()> {
+        self.opts().ipv6 = value;
+        Ok(())
+    }
+
+    /// `ZMQ_IPV6`.
+    pub fn ipv6(&self) -> bool {
+        self.opts().ipv6
+    }
+
+    /// `ZMQ_IMMEDIATE`: queue messages only for peers whose connection is up (default false:
+    /// a `connect`ed peer queues messages before its connection exists).
+    pub fn set_immediate(&self, value: bool) -> Result<()> {
+        self.opts().immediate = value;
+        Ok(())
+    }
+
+    /// `ZMQ_IMMEDIATE`.
+    pub fn immediate(&self) -> bool {
+        self.opts().immediate
+    }
+
+    /// `ZMQ_RECONNECT_IVL` in ms: wait before reconnecting (default 100; -1 disables
+    /// reconnection).
+    pub fn set_reconnect_ivl(&self, value: i32) -> Result<()> {
+        self.opts().reconnect_ivl = at_least("reconnect_ivl", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_RECONNECT_IVL`.
+    pub fn reconnect_ivl(&self) -> i32 {
+        self.opts().reconnect_ivl
+    }
+
+    /// `ZMQ_RECONNECT_IVL_MAX` in ms: when above `reconnect_ivl`, failed attempts double the
+    /// wait up to this (default 0: no backoff).
+    pub fn set_reconnect_ivl_max(&self, value: i32) -> Result<()> {
+        self.opts().reconnect_ivl_max = at_least("reconnect_ivl_max", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_RECONNECT_IVL_MAX`.
+    pub fn reconnect_ivl_max(&self) -> i32 {
+        self.opts().reconnect_ivl_max
+    }
+
+    /// `ZMQ_HANDSHAKE_IVL` in ms: a peer that has not finished its handshake by then is
+    /// dropped (default 30000; 0 disables).
+    pub fn set_handshake_ivl(&self, value: i32) -> Result<()> {
+        self.opts().handshake_ivl = at_least("handshake_ivl", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_HANDSHAKE_IVL`.
+    pub fn handshake_ivl(&self) -> i32 {
+        self.opts().handshake_ivl
+    }
+
+    /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message to an unknown routing id fails with
+    /// [`Error::HostUnreachable`] instead of being dropped, and a peer at its high-water mark
+    /// blocks the send instead of losing the message.
+    pub fn set_router_mandatory(&self, value: bool) -> Result<()> {
+        self.only_for("router_mandatory", &[SocketType::Router])?;
+        self.opts().router_mandatory = value;
+        if let Pattern::Router(r) = &mut self.core.state().pattern {
+            r.mandatory = value;
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_ROUTER_MANDATORY`.
+    pub fn router_mandatory(&self) -> bool {
+        self.opts().router_mandatory
+    }
+
+    /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): a new peer announcing a routing id already in use
+    /// takes it over, and the old connection is closed (default: the newcomer is refused).
+    pub fn set_router_handover(&self, value: bool) -> Result<()> {
+        self.only_for("router_handover", &[SocketType::Router])?;
+        self.opts().router_handover = value;
+        if let Pattern::Router(r) = &mut self.core.state().pattern {
+            r.handover = value;
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_ROUTER_HANDOVER`.
+    pub fn router_handover(&self) -> bool {
+        self.opts().router_handover
+    }
+
+    /// `ZMQ_REQ_RELAXED` (REQ only): allow a new request before the last reply arrived; the
+    /// late reply is then discarded. Pair it with `req_correlate`.
+    pub fn set_req_relaxed(&self, value: bool) -> Result<()> {
+        self.only_for("req_relaxed", &[SocketType::Req])?;
+        self.opts().req_relaxed = value;
+        if let Pattern::Req(r) = &mut self.core.state().pattern {
+            r.relaxed = value;
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_REQ_RELAXED`.
+    pub fn req_relaxed(&self) -> bool {
+        self.opts().req_relaxed
+    }
+
+    /// `ZMQ_REQ_CORRELATE` (REQ only): prefix each request with an id frame and accept only
+    /// the reply that carries it back.
+    pub fn set_req_correlate(&self, value: bool) -> Result<()> {
+        self.only_for("req_correlate", &[SocketType::Req])?;
+        self.opts().req_correlate = value;
+        if let Pattern::Req(r) = &mut self.core.state().pattern {
+            r.correlate = value;
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_REQ_CORRELATE`.
+    pub fn req_correlate(&self) -> bool {
+        self.opts().req_correlate
+    }
+}
+
+/// Waits for an event, up to `deadline`.
+fn wait(listener: event_listener::EventListener, deadline: Option<Instant>) -> Result<()> {
+    match deadline {
+        None => {
+            listener.wait();
+            Ok(())
+        }
+        Some(d) => listener.wait_deadline(d).ok_or(Error::TimedOut),
+    }
+}
+
+fn not_yet(endpoint: &str) -> Error {
+    Error::InvalidEndpoint {
+        endpoint: endpoint.to_owned(),
+        reason: "the ipc and inproc transports are not implemented yet; use tcp".into(),
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.core.close();
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("type", &self.socket_type())
+            .field("last_endpoint", &self.last_endpoint())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,3 @@
+//! Transports move bytes; they know nothing of socket types.
+
+pub(crate) mod tcp;

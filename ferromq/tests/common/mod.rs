@@ -1,0 +1,294 @@
+//! Shared by the integration tests: one `Peer` trait over ferromq and libzmq sockets, so every
+//! scenario runs against libzmq (both bind directions) and against ferromq itself.
+#![allow(dead_code)]
+
+use ferromq::{Context, Socket, SocketType};
+
+/// Every wait in the tests is bounded by this.
+pub const TIMEOUT_MS: i32 = 10_000;
+
+pub trait Peer {
+    fn send(&self, frames: &[Vec<u8>]);
+    fn recv(&self) -> Vec<Vec<u8>>;
+    /// Receives with a short timeout: `None` if nothing came.
+    fn recv_within(&self, ms: i32) -> Option<Vec<Vec<u8>>>;
+    fn name(&self) -> &'static str;
+}
+
+impl Peer for Socket {
+    fn send(&self, frames: &[Vec<u8>]) {
+        Socket::send(self, frames.to_vec()).expect("ferromq send");
+    }
+    fn recv(&self) -> Vec<Vec<u8>> {
+        let msg = Socket::recv(self).expect("ferromq recv");
+        msg.iter().map(|f| f.to_vec()).collect()
+    }
+    fn recv_within(&self, ms: i32) -> Option<Vec<Vec<u8>>> {
+        self.set_rcvtimeo(ms).unwrap();
+        let got = Socket::recv(self);
+        self.set_rcvtimeo(TIMEOUT_MS).unwrap();
+        match got {
+            Ok(m) => Some(m.iter().map(|f| f.to_vec()).collect()),
+            Err(ferromq::Error::TimedOut) => None,
+            Err(e) => panic!("ferromq recv: {e}"),
+        }
+    }
+    fn name(&self) -> &'static str {
+        "ferromq"
+    }
+}
+
+impl Peer for zmq::Socket {
+    fn send(&self, frames: &[Vec<u8>]) {
+        self.send_multipart(frames, 0).expect("libzmq send");
+    }
+    fn recv(&self) -> Vec<Vec<u8>> {
+        self.recv_multipart(0).expect("libzmq recv")
+    }
+    fn recv_within(&self, ms: i32) -> Option<Vec<Vec<u8>>> {
+        self.set_rcvtimeo(ms).unwrap();
+        let got = self.recv_multipart(0);
+        self.set_rcvtimeo(TIMEOUT_MS).unwrap();
+        match got {
+            Ok(m) => Some(m),
+            Err(zmq::Error::EAGAIN) => None,
+            Err(e) => panic!("libzmq recv: {e}"),
+        }
+    }
+    fn name(&self) -> &'static str {
+        "libzmq"
+    }
+}
+
+/// A ferromq socket with bounded waits and no lingering.
+pub fn ferro(ctx: &Context, t: SocketType) -> Socket {
+    let s = ctx.socket(t).unwrap();
+    s.set_linger(0).unwrap();
+    s.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    s.set_sndtimeo(TIMEOUT_MS).unwrap();
+    s
+}
+
+/// A libzmq socket with bounded waits and no lingering.
+pub fn libzmq(ctx: &zmq::Context, t: zmq::SocketType) -> zmq::Socket {
+    let s = ctx.socket(t).unwrap();
+    s.set_linger(0).unwrap();
+    s.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    s.set_sndtimeo(TIMEOUT_MS).unwrap();
+    s
+}
+
+pub fn zmq_type(t: SocketType) -> zmq::SocketType {
+    match t {
+        SocketType::Pair => zmq::PAIR,
+        SocketType::Pub => zmq::PUB,
+        SocketType::Sub => zmq::SUB,
+        SocketType::Req => zmq::REQ,
+        SocketType::Rep => zmq::REP,
+        SocketType::Dealer => zmq::DEALER,
+        SocketType::Router => zmq::ROUTER,
+        SocketType::Pull => zmq::PULL,
+        SocketType::Push => zmq::PUSH,
+        SocketType::Xpub => zmq::XPUB,
+        SocketType::Xsub => zmq::XSUB,
+        _ => unreachable!(),
+    }
+}
+
+/// Who binds in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binder {
+    /// ferromq binds, libzmq connects.
+    Ferro,
+    /// libzmq binds, ferromq connects.
+    Libzmq,
+}
+
+/// Binds `a` on a free loopback port and connects `b` to it; returns the endpoint.
+pub fn ferro_bind(a: &Socket) -> String {
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    a.last_endpoint().unwrap()
+}
+
+pub fn zmq_bind(a: &zmq::Socket) -> String {
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    a.get_last_endpoint().unwrap().unwrap()
+}
+
+/// A ferromq socket of type `ours` and a libzmq socket of type `theirs`, joined over tcp with
+/// the given side binding. `setup` runs on each before they are joined.
+pub fn joined(
+    ctx: &Context,
+    zctx: &zmq::Context,
+    ours: SocketType,
+    theirs: SocketType,
+    binder: Binder,
+    setup_ours: impl FnOnce(&Socket),
+    setup_theirs: impl FnOnce(&zmq::Socket),
+) -> (Socket, zmq::Socket) {
+    let f = ferro(ctx, ours);
+    let z = libzmq(zctx, zmq_type(theirs));
+    setup_ours(&f);
+    setup_theirs(&z);
+    match binder {
+        Binder::Ferro => {
+            let ep = ferro_bind(&f);
+            z.connect(&ep).unwrap();
+        }
+        Binder::Libzmq => {
+            let ep = zmq_bind(&z);
+            f.connect(&ep).unwrap();
+        }
+    }
+    (f, z)
+}
+
+/// Two ferromq sockets joined over tcp, `a` binding.
+pub fn ferro_pair(ctx: &Context, a: SocketType, b: SocketType) -> (Socket, Socket) {
+    let sa = ferro(ctx, a);
+    let sb = ferro(ctx, b);
+    let ep = ferro_bind(&sa);
+    sb.connect(&ep).unwrap();
+    (sa, sb)
+}
+
+/// The messages every pattern is tested with: frames of 0, 1, 255, 256 bytes and 1 MiB, and
+/// multipart messages of 1 to 100 frames.
+pub fn messages() -> Vec<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for size in [0usize, 1, 255, 256, 1 << 20] {
+        out.push(vec![pattern(size, size as u8)]);
+    }
+    for parts in [2usize, 3, 10, 100] {
+        out.push((0..parts).map(|i| pattern(i * 37 % 300, i as u8)).collect());
+    }
+    out
+}
+
+/// Deterministic, position-dependent bytes so that a misplaced byte is caught.
+pub fn pattern(size: usize, seed: u8) -> Vec<u8> {
+    (0..size)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+/// A reply derived from a request, so that echoing the request back would fail the test.
+pub fn reply_to(msg: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut r: Vec<Vec<u8>> = msg.iter().rev().cloned().collect();
+    r.push(b"reply".to_vec());
+    r
+}
+
+// ----- scenarios: each runs the whole message list through one pattern pairing -----
+
+pub fn req_rep(req: &dyn Peer, rep: &dyn Peer) {
+    for m in messages() {
+        req.send(&m);
+        assert_eq!(rep.recv(), m, "{} REP got the request", rep.name());
+        let r = reply_to(&m);
+        rep.send(&r);
+        assert_eq!(req.recv(), r, "{} REQ got the reply", req.name());
+    }
+}
+
+/// DEALER talking to ROUTER; `identity` is the DEALER's routing id when one was set.
+pub fn dealer_router(dealer: &dyn Peer, router: &dyn Peer, identity: Option<&[u8]>) {
+    let mut seen_id = None;
+    for m in messages() {
+        dealer.send(&m);
+        let mut got = router.recv();
+        let id = got.remove(0);
+        if let Some(expected) = identity {
+            assert_eq!(id, expected, "ROUTER saw the DEALER's routing id");
+        } else {
+            assert_eq!(id.len(), 5, "generated routing ids are 5 bytes");
+            assert_eq!(id[0], 0, "generated routing ids start with a zero byte");
+        }
+        if let Some(prev) = &seen_id {
+            assert_eq!(&id, prev, "one peer keeps one routing id");
+        }
+        seen_id = Some(id.clone());
+        assert_eq!(got, m, "{} ROUTER got the body", router.name());
+        let r = reply_to(&m);
+        let mut out = vec![id];
+        out.extend(r.iter().cloned());
+        router.send(&out);
+        assert_eq!(dealer.recv(), r, "{} DEALER got the reply", dealer.name());
+    }
+}
+
+/// REQ talking to a ROUTER: the ROUTER sees the envelope [id, "", body...].
+pub fn req_router(req: &dyn Peer, router: &dyn Peer) {
+    for m in messages() {
+        req.send(&m);
+        let mut got = router.recv();
+        let id = got.remove(0);
+        assert_eq!(got.remove(0), b"", "REQ's empty delimiter");
+        assert_eq!(got, m);
+        let mut out = vec![id, Vec::new()];
+        out.extend(reply_to(&m));
+        router.send(&out);
+        assert_eq!(req.recv(), reply_to(&m));
+    }
+}
+
+/// DEALER talking to REP: the DEALER supplies the delimiter itself.
+pub fn dealer_rep(dealer: &dyn Peer, rep: &dyn Peer) {
+    for m in messages() {
+        let mut out = vec![Vec::new()];
+        out.extend(m.iter().cloned());
+        dealer.send(&out);
+        assert_eq!(rep.recv(), m);
+        rep.send(&reply_to(&m));
+        let mut got = dealer.recv();
+        assert_eq!(got.remove(0), b"", "REP puts the envelope back");
+        assert_eq!(got, reply_to(&m));
+    }
+}
+
+pub fn push_pull(push: &dyn Peer, pull: &dyn Peer) {
+    let all = messages();
+    for m in &all {
+        push.send(m);
+    }
+    for m in &all {
+        assert_eq!(
+            &pull.recv(),
+            m,
+            "{} PULL got messages in order",
+            pull.name()
+        );
+    }
+}
+
+pub fn pair_pair(a: &dyn Peer, b: &dyn Peer) {
+    for m in messages() {
+        a.send(&m);
+        assert_eq!(b.recv(), m);
+        b.send(&reply_to(&m));
+        assert_eq!(a.recv(), reply_to(&m));
+    }
+}
+
+/// ROUTER to ROUTER: the connecting side learns the binder's routing id from the handshake,
+/// and drops messages to it until then, so `first` repeats its hello (a bounded number of
+/// times) until `second` has it.
+pub fn router_router(first: &dyn Peer, first_id: &[u8], second: &dyn Peer, second_id: &[u8]) {
+    let hello = vec![second_id.to_vec(), b"hello".to_vec()];
+    let got = (0..100).find_map(|_| {
+        first.send(&hello);
+        second.recv_within(100)
+    });
+    assert_eq!(
+        got.expect("ROUTER never routed to its peer"),
+        vec![first_id.to_vec(), b"hello".to_vec()]
+    );
+    for m in messages() {
+        let mut out = vec![first_id.to_vec()];
+        out.extend(m.iter().cloned());
+        second.send(&out);
+        let mut got = first.recv();
+        assert_eq!(got.remove(0), second_id);
+        assert_eq!(got, m);
+    }
+}

@@ -1,0 +1,65 @@
+//! The interop matrix, ferromq against ferromq over tcp.
+
+mod common;
+
+use common::*;
+use ferromq::{Context, SocketType as T};
+
+#[test]
+fn req_rep_both_ways() {
+    let ctx = Context::new();
+    let (rep, req) = ferro_pair(&ctx, T::Rep, T::Req);
+    req_rep(&req, &rep);
+    let (req, rep) = ferro_pair(&ctx, T::Req, T::Rep);
+    req_rep(&req, &rep);
+}
+
+#[test]
+fn dealer_router_with_and_without_identity() {
+    let ctx = Context::new();
+    let (router, dealer) = ferro_pair(&ctx, T::Router, T::Dealer);
+    dealer_router(&dealer, &router, None);
+    let router = ferro(&ctx, T::Router);
+    let dealer = ferro(&ctx, T::Dealer);
+    dealer.set_routing_id("d1").unwrap();
+    dealer.connect(&ferro_bind(&router)).unwrap();
+    dealer_router(&dealer, &router, Some(b"d1"));
+}
+
+#[test]
+fn req_router_and_dealer_rep() {
+    let ctx = Context::new();
+    let (router, req) = ferro_pair(&ctx, T::Router, T::Req);
+    req_router(&req, &router);
+    let (rep, dealer) = ferro_pair(&ctx, T::Rep, T::Dealer);
+    dealer_rep(&dealer, &rep);
+}
+
+#[test]
+fn push_pull_both_ways() {
+    let ctx = Context::new();
+    let (pull, push) = ferro_pair(&ctx, T::Pull, T::Push);
+    push_pull(&push, &pull);
+    let (push, pull) = ferro_pair(&ctx, T::Push, T::Pull);
+    push_pull(&push, &pull);
+}
+
+#[test]
+fn pair_and_dealer_dealer() {
+    let ctx = Context::new();
+    let (a, b) = ferro_pair(&ctx, T::Pair, T::Pair);
+    pair_pair(&a, &b);
+    let (a, b) = ferro_pair(&ctx, T::Dealer, T::Dealer);
+    pair_pair(&a, &b);
+}
+
+#[test]
+fn router_router() {
+    let ctx = Context::new();
+    let binder = ferro(&ctx, T::Router);
+    binder.set_routing_id("binder").unwrap();
+    let connecter = ferro(&ctx, T::Router);
+    connecter.set_routing_id("connecter").unwrap();
+    connecter.connect(&ferro_bind(&binder)).unwrap();
+    common::router_router(&connecter, b"connecter", &binder, b"binder");
+}
