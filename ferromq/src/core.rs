@@ -11,6 +11,8 @@
 //! [`OutPipe`] and the reader hands over whole decoded messages.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::AtomicI32;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -30,6 +32,9 @@ pub(crate) type PeerId = u64;
 pub(crate) struct SocketCore {
     pub socket_type: SocketType,
     pub options: Mutex<Options>,
+    /// `rcvtimeo` and `sndtimeo`, read on every blocking call, so kept out of the mutex.
+    pub rcvtimeo: AtomicI32,
+    pub sndtimeo: AtomicI32,
     state: Mutex<State>,
     /// Notified when the inbox goes from empty to non-empty, and at close.
     pub readable: Event,
@@ -47,6 +52,27 @@ pub(crate) struct State {
     pub last_endpoint: Option<String>,
 }
 
+/// A map keyed by [`PeerId`]. Ids are unique counters, so a multiplicative mix is all the
+/// hashing they need (SipHash showed up in profiles of the receive path).
+pub(crate) type IdMap<V> = HashMap<PeerId, V, BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 ^ u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// One peer as routing sees it.
 pub(crate) struct Peer {
     pub out: Arc<OutPipe>,
@@ -57,7 +83,7 @@ pub(crate) struct Peer {
 /// The peers that messages can be routed to, in round-robin order.
 #[derive(Default)]
 pub(crate) struct Peers {
-    map: HashMap<PeerId, Peer>,
+    map: IdMap<Peer>,
     order: Vec<PeerId>,
     next: usize,
 }
@@ -110,7 +136,7 @@ impl Peers {
 /// with input in turn.
 #[derive(Default)]
 pub(crate) struct Inbox {
-    queues: HashMap<PeerId, InQueue>,
+    queues: IdMap<InQueue>,
     /// Peers whose queue is not empty, in the order they will be served.
     active: VecDeque<PeerId>,
 }
@@ -177,6 +203,8 @@ impl SocketCore {
         Ok(Arc::new(SocketCore {
             socket_type,
             options: Mutex::new(options),
+            rcvtimeo: AtomicI32::new(-1),
+            sndtimeo: AtomicI32::new(-1),
             state: Mutex::new(State {
                 peers: Peers::default(),
                 inbox: Inbox::default(),

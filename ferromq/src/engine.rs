@@ -147,6 +147,9 @@ async fn read_loop<R: AsyncRead + Unpin>(
     loop {
         loop {
             match conn.poll_event() {
+                Ok(Some(Event::Frame(f))) if !f.more && frames.is_empty() => {
+                    batch.push(Message::from(f.data)); // single frame: no allocation
+                }
                 Ok(Some(Event::Frame(f))) => {
                     frames.push(f.data);
                     if !f.more {

@@ -17,9 +17,65 @@ use bytes::Bytes;
 /// let owned = Message::from(vec![b"raw".to_vec()]);
 /// assert_eq!(owned.first().unwrap(), "raw");
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default)]
 pub struct Message {
-    frames: Vec<Bytes>,
+    frames: Frames,
+}
+
+/// Most messages have one frame: keep it inline so that a message costs no allocation of its
+/// own.
+#[derive(Clone)]
+enum Frames {
+    One(Bytes),
+    Many(Vec<Bytes>),
+}
+
+impl Default for Frames {
+    fn default() -> Self {
+        Frames::Many(Vec::new())
+    }
+}
+
+impl Frames {
+    fn as_slice(&self) -> &[Bytes] {
+        match self {
+            Frames::One(b) => std::slice::from_ref(b),
+            Frames::Many(v) => v,
+        }
+    }
+
+    /// The frames as a vector, moving a single inline frame into one.
+    fn as_vec(&mut self) -> &mut Vec<Bytes> {
+        if let Frames::One(b) = self {
+            let b = std::mem::take(b);
+            *self = Frames::Many(vec![b]);
+        }
+        match self {
+            Frames::Many(v) => v,
+            Frames::One(_) => unreachable!("converted above"),
+        }
+    }
+
+    fn into_vec(self) -> Vec<Bytes> {
+        match self {
+            Frames::One(b) => vec![b],
+            Frames::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.frames() == other.frames()
+    }
+}
+
+impl Eq for Message {}
+
+impl std::hash::Hash for Message {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.frames().hash(state)
+    }
 }
 
 impl Message {
@@ -34,93 +90,101 @@ impl Message {
         I: IntoIterator<Item = F>,
         F: Into<Bytes>,
     {
-        Message {
-            frames: frames.into_iter().map(Into::into).collect(),
-        }
+        Message::from(frames.into_iter().map(Into::into).collect::<Vec<Bytes>>())
     }
 
     /// Number of frames.
     pub fn len(&self) -> usize {
-        self.frames.len()
+        self.frames().len()
     }
 
     /// Whether the message has no frames.
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty()
+        self.frames().is_empty()
     }
 
     /// The frames, in order.
     pub fn frames(&self) -> &[Bytes] {
-        &self.frames
+        self.frames.as_slice()
     }
 
     /// Iterates over the frames.
     pub fn iter(&self) -> std::slice::Iter<'_, Bytes> {
-        self.frames.iter()
+        self.frames().iter()
     }
 
     /// The first frame.
     pub fn first(&self) -> Option<&Bytes> {
-        self.frames.first()
+        self.frames().first()
     }
 
     /// The last frame.
     pub fn last(&self) -> Option<&Bytes> {
-        self.frames.last()
+        self.frames().last()
     }
 
     /// Appends a frame.
     pub fn push_back(&mut self, frame: impl Into<Bytes>) {
-        self.frames.push(frame.into());
+        let frame = frame.into();
+        match &mut self.frames {
+            Frames::Many(v) if v.is_empty() => self.frames = Frames::One(frame),
+            frames => frames.as_vec().push(frame),
+        }
     }
 
     /// Prepends a frame (a routing id, a delimiter ...).
     pub fn push_front(&mut self, frame: impl Into<Bytes>) {
-        self.frames.insert(0, frame.into());
+        self.frames.as_vec().insert(0, frame.into());
     }
 
     /// Removes and returns the first frame.
     pub fn pop_front(&mut self) -> Option<Bytes> {
-        if self.frames.is_empty() {
-            None
-        } else {
-            Some(self.frames.remove(0))
+        match &mut self.frames {
+            Frames::One(b) => {
+                let b = std::mem::take(b);
+                self.frames = Frames::default();
+                Some(b)
+            }
+            Frames::Many(v) if v.is_empty() => None,
+            Frames::Many(v) => Some(v.remove(0)),
         }
     }
 
     /// Removes and returns the last frame.
     pub fn pop_back(&mut self) -> Option<Bytes> {
-        self.frames.pop()
+        match &mut self.frames {
+            Frames::One(_) => self.pop_front(),
+            Frames::Many(v) => v.pop(),
+        }
     }
 
     /// Total payload bytes over all frames.
     pub fn byte_len(&self) -> usize {
-        self.frames.iter().map(Bytes::len).sum()
+        self.iter().map(Bytes::len).sum()
     }
 
     /// Takes the frames out.
     pub fn into_frames(self) -> Vec<Bytes> {
-        self.frames
+        self.frames.into_vec()
     }
 
     /// Splits off the frames from `at` on, leaving `[0, at)` in `self`.
     pub(crate) fn split_off(&mut self, at: usize) -> Message {
-        Message {
-            frames: self.frames.split_off(at),
-        }
+        Message::from(self.frames.as_vec().split_off(at))
     }
 
     /// Inserts frames in front.
     pub(crate) fn prepend(&mut self, mut front: Vec<Bytes>) {
-        front.append(&mut self.frames);
-        self.frames = front;
+        let rest = std::mem::take(&mut self.frames).into_vec();
+        front.extend(rest);
+        self.frames = Frames::Many(front);
     }
 }
 
 impl std::ops::Index<usize> for Message {
     type Output = Bytes;
     fn index(&self, i: usize) -> &Bytes {
-        &self.frames[i]
+        &self.frames()[i]
     }
 }
 
@@ -128,7 +192,7 @@ impl IntoIterator for Message {
     type Item = Bytes;
     type IntoIter = std::vec::IntoIter<Bytes>;
     fn into_iter(self) -> Self::IntoIter {
-        self.frames.into_iter()
+        self.into_frames().into_iter()
     }
 }
 
@@ -136,13 +200,15 @@ impl<'a> IntoIterator for &'a Message {
     type Item = &'a Bytes;
     type IntoIter = std::slice::Iter<'a, Bytes>;
     fn into_iter(self) -> Self::IntoIter {
-        self.frames.iter()
+        self.frames().iter()
     }
 }
 
 impl From<Bytes> for Message {
     fn from(b: Bytes) -> Self {
-        Message { frames: vec![b] }
+        Message {
+            frames: Frames::One(b),
+        }
     }
 }
 
@@ -177,8 +243,14 @@ impl<const N: usize> From<&[u8; N]> for Message {
 }
 
 impl From<Vec<Bytes>> for Message {
-    fn from(frames: Vec<Bytes>) -> Self {
-        Message { frames }
+    fn from(mut frames: Vec<Bytes>) -> Self {
+        if frames.len() == 1 {
+            Message::from(frames.pop().expect("one frame"))
+        } else {
+            Message {
+                frames: Frames::Many(frames),
+            }
+        }
     }
 }
 
@@ -208,16 +280,14 @@ impl<const N: usize> From<[&[u8]; N]> for Message {
 
 impl FromIterator<Bytes> for Message {
     fn from_iter<T: IntoIterator<Item = Bytes>>(iter: T) -> Self {
-        Message {
-            frames: iter.into_iter().collect(),
-        }
+        Message::from(iter.into_iter().collect::<Vec<Bytes>>())
     }
 }
 
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.frames.iter().map(|b| DisplayFrame(b)))
+            .entries(self.iter().map(|b| DisplayFrame(b)))
             .finish()
     }
 }
@@ -266,6 +336,11 @@ mod tests {
         assert_eq!(m.pop_front().unwrap(), "a");
         assert_eq!(m.pop_back().unwrap(), "c");
         assert_eq!(format!("{m:?}"), "[\"b\"]");
+        assert_eq!(m.pop_back().unwrap(), "b");
+        assert!(m.is_empty() && m.pop_front().is_none());
+        m.push_back("x");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.split_off(0), Message::from("x"));
         assert_eq!(display_frame(&[0, 1, 0xff]), "0x0001ff");
     }
 }

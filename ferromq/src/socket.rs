@@ -1,5 +1,6 @@
 //! The public socket.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -178,7 +179,7 @@ impl Socket {
     /// [`Error::TimedOut`] when `sndtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids sending now (a REQ awaiting its reply).
     pub fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let timeout = options::millis(self.core.options().sndtimeo);
+        let timeout = options::millis(self.core.sndtimeo.load(Relaxed));
         let mut msg = msg.into();
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
@@ -213,7 +214,7 @@ impl Socket {
     /// [`Error::TimedOut`] when `rcvtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids receiving now (a REQ with no request out).
     pub fn recv(&self) -> Result<Message> {
-        let timeout = options::millis(self.core.options().rcvtimeo);
+        let timeout = options::millis(self.core.rcvtimeo.load(Relaxed));
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             if let Some(msg) = self.core.try_recv()? {
@@ -330,24 +331,26 @@ impl Socket {
 
     /// `ZMQ_RCVTIMEO` in ms: how long [`recv`](Self::recv) blocks (-1, the default: forever).
     pub fn set_rcvtimeo(&self, value: i32) -> Result<()> {
-        self.opts().rcvtimeo = at_least("rcvtimeo", value, -1)?;
+        let value = at_least("rcvtimeo", value, -1)?;
+        self.core.rcvtimeo.store(value, Relaxed);
         Ok(())
     }
 
     /// `ZMQ_RCVTIMEO`.
     pub fn rcvtimeo(&self) -> i32 {
-        self.opts().rcvtimeo
+        self.core.rcvtimeo.load(Relaxed)
     }
 
     /// `ZMQ_SNDTIMEO` in ms: how long [`send`](Self::send) blocks (-1, the default: forever).
     pub fn set_sndtimeo(&self, value: i32) -> Result<()> {
-        self.opts().sndtimeo = at_least("sndtimeo", value, -1)?;
+        let value = at_least("sndtimeo", value, -1)?;
+        self.core.sndtimeo.store(value, Relaxed);
         Ok(())
     }
 
     /// `ZMQ_SNDTIMEO`.
     pub fn sndtimeo(&self) -> i32 {
-        self.opts().sndtimeo
+        self.core.sndtimeo.load(Relaxed)
     }
 
     /// `ZMQ_ROUTING_ID`: the identity this socket announces to peers (1 to 255 bytes, not
