@@ -260,7 +260,9 @@ impl SocketCore {
     pub fn attach(&self, slot: Slot, peer_identity: &Bytes) -> Option<Attached> {
         let opts = self.options();
         let mut st = self.state();
-        if st.closed {
+        // A closed socket still attaches its connect-side peers: their unsent messages are
+        // what lingering is for. Nothing would ever be sent to a fresh peer.
+        if st.closed && matches!(slot, Slot::Fresh) {
             return None;
         }
         let State {

@@ -2,6 +2,7 @@
 //! the peer's outgoing batch onto the wire, until the connection breaks or the socket closes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::{Config, Connection, Event};
@@ -49,6 +50,10 @@ where
 
     let handshake = handshake(&mut conn, &mut rd, &mut wr);
     let deadline = opts.handshake_ivl().map(|d| Instant::now() + d);
+    // A closing socket has nothing to send to a fresh peer, and with linger 0 nothing at all:
+    // such handshakes stop at once instead of holding the context for handshake_ivl.
+    let mut closing = core.closing();
+    let abandon_at_close = matches!(slot, Slot::Fresh) || opts.linger() == Some(Duration::ZERO);
     let peer = tokio::select! {
         r = handshake => match r {
             Some(peer) => peer,
@@ -56,6 +61,7 @@ where
         },
         _ = sleep_until(deadline) => return End::Lost,
         _ = crate::core::signalled(&mut stop) => return End::Closed,
+        _ = crate::core::signalled(&mut closing), if abandon_at_close => return End::Closed,
     };
 
     let Some(attached) = core.attach(slot, &peer.identity) else {
@@ -65,7 +71,6 @@ where
     let reader = read_loop(&core, &mut conn, &mut rd, id, &attached.out, &attached.room);
     let writer = write_loop(&core, &mut wr, &attached.out);
     tokio::pin!(reader, writer);
-    let mut closing = core.closing();
     let mut lingering = false;
     let mut linger_deadline = None;
     let end = loop {

@@ -9,7 +9,7 @@ use event_listener::Listener;
 use tokio::sync::watch;
 
 use crate::context::ContextInner;
-use crate::core::SocketCore;
+use crate::core::{Slot, SocketCore};
 use crate::endpoint::{Endpoint, Role};
 use crate::options::{self, at_least, Options};
 use crate::pattern::Pattern;
@@ -56,6 +56,23 @@ struct Bound {
     given: String,
     resolved: String,
     stop: watch::Sender<bool>,
+    /// For binds: disconnects when the listening socket is closed.
+    closed: Option<std::sync::mpsc::Receiver<()>>,
+    /// For connects: where the peer lives.
+    slot: Option<Slot>,
+}
+
+impl Bound {
+    fn connected(endpoint: &str, stop: watch::Sender<bool>, slot: Slot) -> Bound {
+        Bound {
+            role: Role::Connect,
+            given: endpoint.to_owned(),
+            resolved: endpoint.to_owned(),
+            stop,
+            closed: None,
+            slot: Some(slot),
+        }
+    }
 }
 
 impl Socket {
@@ -84,11 +101,19 @@ impl Socket {
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         let parsed = Endpoint::parse(endpoint, Role::Bind)?;
         let (stop, stop_rx) = watch::channel(false);
-        let resolved = match parsed {
+        let listening = match parsed {
             Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx)?,
             Endpoint::Ipc(_) | Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
         };
-        self.add_endpoint(Role::Bind, endpoint, resolved, stop);
+        let bound = Bound {
+            role: Role::Bind,
+            given: endpoint.to_owned(),
+            resolved: listening.endpoint,
+            stop,
+            closed: Some(listening.closed),
+            slot: None,
+        };
+        self.add_endpoint(bound);
         Ok(())
     }
 
@@ -102,7 +127,7 @@ impl Socket {
         let parsed = Endpoint::parse(endpoint, Role::Connect)?;
         self.check_open()?;
         let (stop, stop_rx) = watch::channel(false);
-        match parsed {
+        let slot = match parsed {
             Endpoint::Tcp { host, port } => tcp::connect(
                 &self.core,
                 host,
@@ -110,8 +135,9 @@ impl Socket {
                 stop_rx,
             ),
             Endpoint::Ipc(_) | Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
-        }
-        self.add_endpoint(Role::Connect, endpoint, endpoint.to_owned(), stop);
+        };
+        let bound = Bound::connected(endpoint, stop, slot);
+        self.add_endpoint(bound);
         Ok(())
     }
 
@@ -133,17 +159,12 @@ impl Socket {
         self.core.state().last_endpoint.clone()
     }
 
-    fn add_endpoint(&self, role: Role, given: &str, resolved: String, stop: watch::Sender<bool>) {
-        self.core.state().last_endpoint = Some(resolved.clone());
+    fn add_endpoint(&self, bound: Bound) {
+        self.core.state().last_endpoint = Some(bound.resolved.clone());
         self.endpoints
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(Bound {
-                role,
-                given: given.to_owned(),
-                resolved,
-                stop,
-            });
+            .push(bound);
     }
 
     fn remove_endpoint(&self, role: Role, endpoint: &str) -> Result<()> {
@@ -153,7 +174,19 @@ impl Socket {
             .position(|b| b.role == role && (b.given == endpoint || b.resolved == endpoint));
         match found {
             Some(i) => {
-                eps.remove(i).stop.send_replace(true);
+                let bound = eps.remove(i);
+                drop(eps);
+                bound.stop.send_replace(true);
+                if let Some(slot @ Slot::Persistent(id)) = bound.slot {
+                    // Like libzmq, nothing is routed to a disconnected peer from now on, even
+                    // though its connection closes a moment later on the I/O thread.
+                    self.core.detach(slot, id, true);
+                }
+                if let Some(closed) = bound.closed {
+                    // The I/O thread closes the listening socket at once; wait for it (bounded,
+                    // in case that thread is gone) so that the port can be bound again.
+                    let _ = closed.recv_timeout(Duration::from_secs(5));
+                }
                 Ok(())
             }
             None => Err(Error::UnknownEndpoint {

@@ -20,7 +20,7 @@ pub(crate) fn bind(
     host: &Host,
     port: Option<u16>,
     stop: watch::Receiver<bool>,
-) -> Result<String> {
+) -> Result<Listening> {
     let opts = core.options();
     let port = port.unwrap_or(0);
     let io_err = |source| Error::Io {
@@ -55,14 +55,29 @@ pub(crate) fn bind(
         let _enter = core.io.handle.enter();
         TcpListener::from_std(listener).map_err(io_err)?
     };
-    core.io.spawn(accept_loop(core.clone(), listener, stop));
-    Ok(format!("tcp://{local}"))
+    let (closed_tx, closed) = std::sync::mpsc::sync_channel(0);
+    core.io
+        .spawn(accept_loop(core.clone(), listener, stop, closed_tx));
+    Ok(Listening {
+        endpoint: format!("tcp://{local}"),
+        closed,
+    })
+}
+
+/// A listening socket running on the I/O thread.
+pub(crate) struct Listening {
+    /// The bound endpoint with its real port.
+    pub endpoint: String,
+    /// Disconnects once the listening socket is closed, so that `unbind` can return only
+    /// when the port is free again.
+    pub closed: std::sync::mpsc::Receiver<()>,
 }
 
 async fn accept_loop(
     core: Arc<SocketCore>,
     listener: TcpListener,
     mut stop: watch::Receiver<bool>,
+    closed: std::sync::mpsc::SyncSender<()>,
 ) {
     let mut closing = core.closing();
     let children_stop = stop.clone();
@@ -84,12 +99,19 @@ async fn accept_loop(
             _ = crate::core::signalled(&mut closing) => break,
         }
     }
+    drop(listener);
+    drop(closed); // tells a waiting unbind that the port is free
 }
 
 /// Starts connecting (and reconnecting) on the I/O thread. Unless `immediate` is set (or the
 /// socket is a ROUTER, which needs the peer's identity), the peer exists from now on, so
 /// messages queue for it until the connection is up.
-pub(crate) fn connect(core: &Arc<SocketCore>, host: Host, port: u16, stop: watch::Receiver<bool>) {
+pub(crate) fn connect(
+    core: &Arc<SocketCore>,
+    host: Host,
+    port: u16,
+    stop: watch::Receiver<bool>,
+) -> Slot {
     let opts = core.options();
     let slot = if opts.immediate || core.socket_type == SocketType::Router {
         Slot::Fresh
@@ -98,6 +120,7 @@ pub(crate) fn connect(core: &Arc<SocketCore>, host: Host, port: u16, stop: watch
     };
     core.io
         .spawn(connect_loop(core.clone(), host, port, slot, stop));
+    slot
 }
 
 async fn connect_loop(

@@ -292,3 +292,18 @@ pub fn router_router(first: &dyn Peer, first_id: &[u8], second: &dyn Peer, secon
         assert_eq!(got, m);
     }
 }
+
+/// Runs a future under any executor, panicking if it has not finished within `TIMEOUT_MS`
+/// (a timer thread, so it needs no runtime).
+pub async fn within_deadline<F: std::future::Future>(fut: F) -> F::Output {
+    use futures::FutureExt;
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(TIMEOUT_MS as u64));
+        let _ = tx.send(());
+    });
+    futures::select! {
+        out = fut.fuse() => out,
+        _ = rx.fuse() => panic!("not done within {TIMEOUT_MS} ms"),
+    }
+}
