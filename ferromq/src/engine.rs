@@ -164,7 +164,12 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 // PINGs are answered by the protocol layer; subscriptions arrive with PUB/SUB.
                 Ok(Some(_)) => {}
                 Ok(None) => break,
-                Err(_) => return Err(()),
+                Err(_) => {
+                    // Messages decoded before the fault still reach the application, as in
+                    // libzmq; the connection ends after them.
+                    core.deliver(id, &mut batch);
+                    return Err(());
+                }
             }
         }
         if conn.has_transmit() {
