@@ -78,6 +78,9 @@ pub(crate) struct Peer {
     pub out: Arc<OutPipe>,
     /// The peer's routing id: its `Identity`, or one generated for it (ROUTER).
     pub routing_id: Bytes,
+    /// The ZMTP minor version of the live connection; `None` while a connected-to peer has no
+    /// connection (its subscriptions are sent when one is made).
+    pub zmtp_minor: Option<u8>,
 }
 
 /// The peers that messages can be routed to, in round-robin order.
@@ -95,6 +98,10 @@ impl Peers {
 
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Peer> {
+        self.map.values()
     }
 
     fn insert(&mut self, id: PeerId, peer: Peer) {
@@ -153,6 +160,17 @@ struct InQueue {
 }
 
 impl Inbox {
+    /// Queues one message from peer `id` (whose queue must exist), keeping the fair-queue
+    /// order. Messages for a peer without a queue are dropped.
+    pub fn push(&mut self, id: PeerId, msg: Message) {
+        if let Some(q) = self.queues.get_mut(&id) {
+            if q.msgs.is_empty() {
+                self.active.push_back(id);
+            }
+            q.msgs.push_back(msg);
+        }
+    }
+
     /// Takes the next message in fair-queue order, with the peer it came from.
     pub fn pop(&mut self) -> Option<(PeerId, Bytes, Message)> {
         let id = self.active.pop_front()?;
@@ -246,6 +264,7 @@ impl SocketCore {
             Peer {
                 out: Arc::new(OutPipe::new(Options::hwm(opts.sndhwm))),
                 routing_id: Bytes::new(),
+                zmtp_minor: None,
             },
         );
         st.inbox.queues.insert(id, in_queue(&opts, Bytes::new()));
@@ -257,7 +276,7 @@ impl SocketCore {
     /// Joins a connection whose handshake succeeded to the socket's routing. `None`: the
     /// pattern refuses the peer (a second PAIR peer, a ROUTER identity clash without
     /// handover); the connection must close.
-    pub fn attach(&self, slot: Slot, peer_identity: &Bytes) -> Option<Attached> {
+    pub fn attach(&self, slot: Slot, peer_identity: &Bytes, zmtp_minor: u8) -> Option<Attached> {
         let opts = self.options();
         let mut st = self.state();
         // A closed socket still attaches its connect-side peers: their unsent messages are
@@ -280,6 +299,7 @@ impl SocketCore {
             Slot::Persistent(id) => {
                 let peer = peers.map.get_mut(&id)?;
                 peer.routing_id = routing_id;
+                peer.zmtp_minor = Some(zmtp_minor);
                 let q = inbox.queues.get_mut(&id)?;
                 Attached {
                     id,
@@ -294,6 +314,7 @@ impl SocketCore {
                     Peer {
                         out: out.clone(),
                         routing_id: routing_id.clone(),
+                        zmtp_minor: Some(zmtp_minor),
                     },
                 );
                 let q = in_queue(&opts, routing_id);
@@ -302,6 +323,7 @@ impl SocketCore {
                 Attached { id, out, room }
             }
         };
+        pattern.attached(attached.id, peers);
         drop(st);
         self.writable.notify(usize::MAX);
         Some(attached)
@@ -319,10 +341,14 @@ impl SocketCore {
             ..
         } = &mut *st;
         if matches!(slot, Slot::Persistent(_)) && !forget {
-            pattern.disconnected(id, peers);
+            if let Some(peer) = peers.map.get_mut(&id) {
+                peer.zmtp_minor = None;
+            }
             return;
         }
-        pattern.detach(id, peers);
+        let inbox_was_empty = inbox.active.is_empty();
+        pattern.detach(id, peers, inbox);
+        let now_readable = inbox_was_empty && !inbox.active.is_empty();
         if let Some(peer) = peers.remove(id) {
             peer.out.close();
         }
@@ -332,13 +358,31 @@ impl SocketCore {
                 inbox.queues.remove(&id);
             }
         }
+        drop(st);
+        if now_readable {
+            self.readable.notify(usize::MAX);
+        }
     }
 
     /// Hands decoded messages from peer `id` to the socket. Returns `true` when that peer's
     /// queue is at its high-water mark: the reader must then wait on its `room` notifier.
     pub fn deliver(&self, id: PeerId, batch: &mut Vec<Message>) -> bool {
         let mut st = self.state();
-        let inbox = &mut st.inbox;
+        let State { inbox, pattern, .. } = &mut *st;
+        if let Some(publisher) = pattern.publisher() {
+            // PUB and XPUB take subscriptions in the I/O thread: a PUB application never
+            // receives, yet its filter must follow its subscribers.
+            let was_empty = inbox.active.is_empty();
+            for msg in batch.drain(..) {
+                publisher.input(id, msg, inbox);
+            }
+            let now_readable = was_empty && !inbox.active.is_empty();
+            drop(st);
+            if now_readable {
+                self.readable.notify(usize::MAX);
+            }
+            return false;
+        }
         let Some(q) = inbox.queues.get_mut(&id) else {
             batch.clear();
             return false;

@@ -11,8 +11,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::core::{PeerId, Slot, SocketCore};
+use crate::pattern::subscription_message;
 use crate::pipe::{OutPipe, Taken};
-use crate::Message;
+use crate::{Message, SocketType};
 
 /// Reads are at least this large: many small messages arrive per syscall.
 const READ_SIZE: usize = 64 * 1024;
@@ -64,7 +65,7 @@ where
         _ = crate::core::signalled(&mut closing), if abandon_at_close => return End::Closed,
     };
 
-    let Some(attached) = core.attach(slot, &peer.identity) else {
+    let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version) else {
         return End::Lost;
     };
     let id = attached.id;
@@ -149,6 +150,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
 ) -> Result<(), ()> {
     let mut batch: Vec<Message> = Vec::new();
     let mut frames: Vec<Bytes> = Vec::new();
+    let takes_subscriptions = matches!(core.socket_type, SocketType::Pub | SocketType::Xpub);
     loop {
         loop {
             match conn.poll_event() {
@@ -161,7 +163,15 @@ async fn read_loop<R: AsyncRead + Unpin>(
                         batch.push(Message::from(std::mem::take(&mut frames)));
                     }
                 }
-                // PINGs are answered by the protocol layer; subscriptions arrive with PUB/SUB.
+                // A publisher takes SUBSCRIBE and CANCEL as the subscription messages that
+                // ZMTP 3.0 peers send as data; other sockets ignore them. PINGs are answered
+                // by the protocol layer.
+                Ok(Some(Event::Subscribe(topic))) if takes_subscriptions => {
+                    batch.push(subscription_message(true, &topic));
+                }
+                Ok(Some(Event::Cancel(topic))) if takes_subscriptions => {
+                    batch.push(subscription_message(false, &topic));
+                }
                 Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(_) => {

@@ -26,6 +26,7 @@
 //! ```text
 //!  Socket (send/recv, blocking and async, options)         <- public API
 //!  pattern: req rep dealer router push pull pair           <- routing in the caller's thread
+//!           pub xpub sub xsub (prefix filter at the publisher)
 //!  core: peers (load balance), inbox (fair queue), pipes   <- per-peer queues, HWM in messages
 //!  engine: one task per connection on the context's I/O thread
 //!  transport: tcp (listen, accept, connect, reconnect)

@@ -530,6 +530,47 @@ impl Socket {
         Ok(())
     }
 
+    /// `ZMQ_SUBSCRIBE` (SUB only): receive messages whose first frame starts with `topic`
+    /// (the empty topic matches everything). Subscriptions are counted: subscribing twice
+    /// needs two unsubscribes. They are sent to every publisher, and again after each
+    /// reconnect; publishers filter at the source.
+    ///
+    /// ```
+    /// # let ctx = ferromq::Context::new();
+    /// let sub = ctx.socket(ferromq::SocketType::Sub)?;
+    /// sub.subscribe("weather.")?;
+    /// sub.subscribe("")?; // everything
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    pub fn subscribe(&self, topic: impl AsRef<[u8]>) -> Result<()> {
+        self.change_subscription("subscribe", true, topic.as_ref())
+    }
+
+    /// `ZMQ_UNSUBSCRIBE` (SUB only): drops one reference to `topic`.
+    pub fn unsubscribe(&self, topic: impl AsRef<[u8]>) -> Result<()> {
+        self.change_subscription("unsubscribe", false, topic.as_ref())
+    }
+
+    fn change_subscription(&self, option: &'static str, on: bool, topic: &[u8]) -> Result<()> {
+        self.only_for(option, &[SocketType::Sub])?;
+        let mut st = self.core.state();
+        let crate::core::State { pattern, peers, .. } = &mut *st;
+        if let Pattern::Subscriber(s) = pattern {
+            s.change(on, Bytes::copy_from_slice(topic), peers);
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_XPUB_VERBOSE` (XPUB only): pass every subscription to the application, not only
+    /// the first for each topic.
+    pub fn set_xpub_verbose(&self, value: bool) -> Result<()> {
+        self.only_for("xpub_verbose", &[SocketType::Xpub])?;
+        if let Some(p) = self.core.state().pattern.publisher() {
+            p.verbose = value;
+        }
+        Ok(())
+    }
+
     /// `ZMQ_REQ_CORRELATE`.
     pub fn req_correlate(&self) -> bool {
         self.opts().req_correlate

@@ -78,6 +78,9 @@ fn bad_option_values_name_the_option() {
     assert_eq!(name(s.set_routing_id([0u8, 1])), "routing_id");
     assert_eq!(name(s.set_router_mandatory(true)), "router_mandatory");
     assert_eq!(name(s.set_req_relaxed(true)), "req_relaxed");
+    assert_eq!(name(s.subscribe("x")), "subscribe");
+    assert_eq!(name(s.unsubscribe("x")), "unsubscribe");
+    assert_eq!(name(s.set_xpub_verbose(true)), "xpub_verbose");
     let e = s.set_router_handover(true).unwrap_err().to_string();
     assert!(
         e.contains("router_handover") && e.contains("only ROUTER"),

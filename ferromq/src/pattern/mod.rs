@@ -1,15 +1,20 @@
 //! Socket patterns: each a small state machine over the routing helpers of [`crate::core`].
 //!
-//! | type   | send                              | receive                              |
-//! |--------|-----------------------------------|--------------------------------------|
-//! | REQ    | load-balance, delimiter, then wait| only the asked peer's reply          |
-//! | REP    | back along the saved envelope     | fair-queue, save envelope            |
-//! | DEALER | load-balance                      | fair-queue                           |
-//! | ROUTER | by routing id (first frame)       | fair-queue, routing id prepended     |
-//! | PUSH   | load-balance                      | -                                    |
-//! | PULL   | -                                 | fair-queue                           |
-//! | PAIR   | the one peer                      | the one peer                         |
+//! | type   | send                               | receive                              |
+//! |--------|------------------------------------|--------------------------------------|
+//! | REQ    | load-balance, delimiter, then wait | only the asked peer's reply          |
+//! | REP    | back along the saved envelope      | fair-queue, save envelope            |
+//! | DEALER | load-balance                       | fair-queue                           |
+//! | ROUTER | by routing id (first frame)        | fair-queue, routing id prepended     |
+//! | PUSH   | load-balance                       | -                                    |
+//! | PULL   | -                                  | fair-queue                           |
+//! | PAIR   | the one peer                       | the one peer                         |
+//! | PUB    | fan-out to matching subscribers    | - (subscriptions update the filter)  |
+//! | XPUB   | fan-out to matching subscribers    | subscriptions (1/0 + topic), data    |
+//! | SUB    | - (subscribe / unsubscribe)        | fair-queue, filtered                 |
+//! | XSUB   | subscriptions, or data to all      | fair-queue, filtered                 |
 
+mod pubsub;
 mod rep;
 mod req;
 mod router;
@@ -20,6 +25,7 @@ use crate::core::{Inbox, PeerId, Peers};
 use crate::options::Options;
 use crate::{Error, Message, Result, SocketType};
 
+pub(crate) use pubsub::{subscription_message, Publisher, Subscriber};
 pub(crate) use rep::Rep;
 pub(crate) use req::Req;
 pub(crate) use router::Router;
@@ -32,6 +38,10 @@ pub(crate) enum Pattern {
     Push,
     Pull,
     Pair,
+    /// PUB and XPUB.
+    Publisher(Publisher),
+    /// SUB and XSUB.
+    Subscriber(Subscriber),
 }
 
 impl Pattern {
@@ -44,13 +54,25 @@ impl Pattern {
             SocketType::Push => Pattern::Push,
             SocketType::Pull => Pattern::Pull,
             SocketType::Pair => Pattern::Pair,
+            SocketType::Pub => Pattern::Publisher(Publisher::new(false)),
+            SocketType::Xpub => Pattern::Publisher(Publisher::new(true)),
+            SocketType::Sub => Pattern::Subscriber(Subscriber::new(false)),
+            SocketType::Xsub => Pattern::Subscriber(Subscriber::new(true)),
             other => {
                 return Err(Error::NotSupported {
                     socket_type: other,
-                    operation: "be created yet (publish-subscribe is not implemented yet)",
+                    operation: "be created",
                 })
             }
         })
+    }
+
+    /// The publisher state of a PUB or XPUB.
+    pub fn publisher(&mut self) -> Option<&mut Publisher> {
+        match self {
+            Pattern::Publisher(p) => Some(p),
+            _ => None,
+        }
     }
 
     /// Routes one message. `Ok(Some(msg))`: no peer can take it now (would block).
@@ -68,6 +90,8 @@ impl Pattern {
             Pattern::Rep(rep) => rep.send(msg, peers),
             Pattern::Router(router) => router.send(msg, peers),
             Pattern::Dealer | Pattern::Push | Pattern::Pair => Ok(peers.load_balance(msg).err()),
+            Pattern::Publisher(publisher) => publisher.send(msg, peers),
+            Pattern::Subscriber(subscriber) => subscriber.send(msg, peers),
             Pattern::Pull => Err(Error::NotSupported {
                 socket_type,
                 operation: "send",
@@ -84,10 +108,14 @@ impl Pattern {
                 msg.push_front(routing_id);
                 msg
             })),
+            Pattern::Subscriber(subscriber) => Ok(subscriber.recv(inbox)),
             Pattern::Dealer | Pattern::Pull | Pattern::Pair => {
                 Ok(inbox.pop().map(|(_, _, msg)| msg))
             }
-            Pattern::Push => Err(Error::NotSupported {
+            Pattern::Publisher(_) if socket_type == SocketType::Xpub => {
+                Ok(inbox.pop().map(|(_, _, msg)| msg))
+            }
+            Pattern::Push | Pattern::Publisher(_) => Err(Error::NotSupported {
                 socket_type,
                 operation: "receive",
             }),
@@ -110,13 +138,20 @@ impl Pattern {
         }
     }
 
-    /// A peer left routing for good.
-    pub fn detach(&mut self, id: PeerId, peers: &Peers) {
-        if let Pattern::Router(router) = self {
-            router.detach(id, peers);
+    /// A peer joined routing (after `attach` accepted it); a subscriber sends it every
+    /// subscription.
+    pub fn attached(&mut self, id: PeerId, peers: &Peers) {
+        if let Pattern::Subscriber(subscriber) = self {
+            subscriber.attached(id, peers);
         }
     }
 
-    /// A persistent peer lost its connection (it stays, waiting for the next one).
-    pub fn disconnected(&mut self, _id: PeerId, _peers: &Peers) {}
+    /// A peer left routing for good.
+    pub fn detach(&mut self, id: PeerId, peers: &Peers, inbox: &mut Inbox) {
+        match self {
+            Pattern::Router(router) => router.detach(id, peers),
+            Pattern::Publisher(publisher) => publisher.detach(id, inbox),
+            _ => {}
+        }
+    }
 }

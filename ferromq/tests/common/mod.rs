@@ -307,3 +307,44 @@ pub async fn within_deadline<F: std::future::Future>(fut: F) -> F::Output {
         _ = rx.fuse() => panic!("not done within {TIMEOUT_MS} ms"),
     }
 }
+
+/// PUB to SUB, the subscriber subscribed to "a" and "b". Subscriptions reach the publisher a
+/// moment after the connection (the "slow joiner"), so the publisher first repeats a probe on
+/// a subscribed topic (a bounded number of times) until one arrives. Then every message on
+/// "a" and "b" must arrive in order, multi-frame ones whole, and none on "c".
+pub fn pub_sub(publisher: &dyn Peer, subscriber: &dyn Peer) {
+    let probe = vec![b"a-probe".to_vec()];
+    let joined = (0..200).find_map(|_| {
+        publisher.send(&probe);
+        subscriber.recv_within(50)
+    });
+    assert!(
+        joined.is_some(),
+        "the subscription never reached the publisher"
+    );
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        let topic = ["a", "b", "c"][i % 3];
+        let msg = vec![format!("{topic}{i}").into_bytes(), pattern(i * 10, i as u8)];
+        publisher.send(&msg);
+        if topic != "c" {
+            expected.push(msg);
+        }
+    }
+    publisher.send(&[b"b-end".to_vec()]);
+    let mut got = Vec::new();
+    loop {
+        let m = subscriber.recv();
+        assert!(
+            !m[0].starts_with(b"c"),
+            "got a message on a topic never subscribed"
+        );
+        if m[0] == b"b-end" {
+            break;
+        }
+        if m[0] != b"a-probe" {
+            got.push(m);
+        }
+    }
+    assert_eq!(got, expected);
+}

@@ -1,0 +1,323 @@
+//! PUB, XPUB, SUB and XSUB (RFC 29): topic filtering by prefix at the publisher, subscriptions
+//! sent upstream as SUBSCRIBE / CANCEL commands (or, to ZMTP 3.0 peers, as data frames starting
+//! with 1 / 0).
+
+use std::collections::{BTreeMap, HashMap};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use ferromq_zmtp::Command;
+
+use crate::core::{IdMap, Inbox, PeerId, Peers};
+use crate::{Error, Message, Result};
+
+/// Topics and a value per topic, matched by prefix. A message matches every topic it starts
+/// with; only the topic lengths in use are looked up, so a match costs a few hash lookups and
+/// nothing recurses on peer input, however long a topic is.
+pub(crate) struct PrefixSet<V> {
+    topics: HashMap<Bytes, V>,
+    /// How many topics there are of each length.
+    lengths: BTreeMap<usize, usize>,
+}
+
+impl<V: Default> PrefixSet<V> {
+    fn new() -> Self {
+        PrefixSet {
+            topics: HashMap::new(),
+            lengths: BTreeMap::new(),
+        }
+    }
+
+    /// The value for `topic`, created empty if new.
+    fn entry(&mut self, topic: &Bytes) -> &mut V {
+        if !self.topics.contains_key(topic) {
+            *self.lengths.entry(topic.len()).or_default() += 1;
+        }
+        self.topics.entry(topic.clone()).or_default()
+    }
+
+    fn get_mut(&mut self, topic: &[u8]) -> Option<&mut V> {
+        self.topics.get_mut(topic)
+    }
+
+    fn remove(&mut self, topic: &[u8]) {
+        if self.topics.remove(topic).is_some() {
+            if let Some(n) = self.lengths.get_mut(&topic.len()) {
+                *n -= 1;
+                if *n == 0 {
+                    self.lengths.remove(&topic.len());
+                }
+            }
+        }
+    }
+
+    /// Every value whose topic is a prefix of `data`.
+    fn matching<'a>(&'a self, data: &'a [u8]) -> impl Iterator<Item = &'a V> + 'a {
+        self.lengths
+            .range(..=data.len())
+            .filter_map(move |(&len, _)| self.topics.get(&data[..len]))
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.topics.is_empty()
+    }
+}
+
+/// The wire form of a subscription for a peer speaking ZMTP 3.`minor`.
+pub(crate) fn subscription_bytes(subscribe: bool, topic: &Bytes, minor: u8) -> Bytes {
+    let mut out = BytesMut::new();
+    if minor >= 1 {
+        let cmd = if subscribe {
+            Command::Subscribe(topic.clone())
+        } else {
+            Command::Cancel(topic.clone())
+        };
+        cmd.encode(&mut out);
+    } else {
+        ferromq_zmtp::encode::header(&mut out, topic.len() + 1, false, false);
+        out.put_u8(u8::from(subscribe));
+        out.put_slice(topic);
+    }
+    out.freeze()
+}
+
+/// A subscription message as XPUB applications see it and XSUB applications write it.
+pub(crate) fn subscription_message(subscribe: bool, topic: &[u8]) -> Message {
+    let mut m = BytesMut::with_capacity(topic.len() + 1);
+    m.put_u8(u8::from(subscribe));
+    m.put_slice(topic);
+    Message::from(m.freeze())
+}
+
+/// Reads a subscription message: a single frame starting with 1 (subscribe) or 0 (cancel).
+fn parse_subscription(msg: &Message) -> Option<(bool, Bytes)> {
+    if msg.len() != 1 {
+        return None;
+    }
+    let frame = &msg[0];
+    match frame.first() {
+        Some(1) => Some((true, frame.slice(1..))),
+        Some(0) => Some((false, frame.slice(1..))),
+        _ => None,
+    }
+}
+
+/// PUB and XPUB: fan-out to the peers subscribed to a prefix of the message.
+pub(crate) struct Publisher {
+    subscriptions: PrefixSet<IdMap<()>>,
+    /// XPUB: subscriptions are handed to the application.
+    xpub: bool,
+    /// `xpub_verbose`: pass every subscribe, not only the first for a topic.
+    pub verbose: bool,
+    /// Scratch list of matching peers, reused across sends.
+    targets: Vec<PeerId>,
+}
+
+impl Publisher {
+    pub fn new(xpub: bool) -> Self {
+        Publisher {
+            subscriptions: PrefixSet::new(),
+            xpub,
+            verbose: false,
+            targets: Vec::new(),
+        }
+    }
+
+    /// Sends to every matching peer. A peer at its high-water mark misses the message; the
+    /// others are not slowed (libzmq's behaviour without `xpub_nodrop`).
+    pub fn send(&mut self, msg: Message, peers: &Peers) -> Result<Option<Message>> {
+        let topic = msg.first().expect("messages have a frame");
+        self.targets.clear();
+        for subscribers in self.subscriptions.matching(topic) {
+            self.targets.extend(subscribers.keys());
+        }
+        self.targets.sort_unstable();
+        self.targets.dedup();
+        for &id in &self.targets {
+            if let Some(p) = peers.get(id) {
+                let _ = p.out.try_push(msg.clone());
+            }
+        }
+        Ok(None)
+    }
+
+    /// Handles a message from a peer: subscriptions update the filter (and, on an XPUB, reach
+    /// the application when they change it); other messages reach an XPUB application as they
+    /// are and are dropped by a PUB.
+    pub fn input(&mut self, id: PeerId, msg: Message, inbox: &mut Inbox) {
+        let Some((subscribe, topic)) = parse_subscription(&msg) else {
+            if self.xpub {
+                inbox.push(id, msg);
+            }
+            return;
+        };
+        let tell = if subscribe {
+            let peers = self.subscriptions.entry(&topic);
+            let first = peers.is_empty();
+            let added = peers.insert(id, ()).is_none();
+            (first && added) || self.verbose
+        } else {
+            let (removed, last) = match self.subscriptions.get_mut(&topic) {
+                Some(peers) => (peers.remove(&id).is_some(), peers.is_empty()),
+                None => (false, false),
+            };
+            if removed && last {
+                self.subscriptions.remove(&topic);
+            }
+            removed && last
+        };
+        if self.xpub && tell {
+            inbox.push(id, subscription_message(subscribe, &topic));
+        }
+    }
+
+    /// A peer left: its subscriptions go; an XPUB learns of topics nobody wants any more.
+    pub fn detach(&mut self, id: PeerId, inbox: &mut Inbox) {
+        let mut emptied = Vec::new();
+        for (topic, peers) in self.subscriptions.topics.iter_mut() {
+            if peers.remove(&id).is_some() && peers.is_empty() {
+                emptied.push(topic.clone());
+            }
+        }
+        for topic in emptied {
+            self.subscriptions.remove(&topic);
+            if self.xpub {
+                inbox.push(id, subscription_message(false, &topic));
+            }
+        }
+    }
+}
+
+/// SUB and XSUB: subscriptions kept (with a count per topic, as libzmq does), sent to every
+/// peer and again to each peer that (re)connects, and used to filter what arrives.
+pub(crate) struct Subscriber {
+    topics: PrefixSet<usize>,
+    xsub: bool,
+}
+
+impl Subscriber {
+    pub fn new(xsub: bool) -> Self {
+        Subscriber {
+            topics: PrefixSet::new(),
+            xsub,
+        }
+    }
+
+    /// Adds or removes one reference to `topic`; tells the peers when that changes the set.
+    pub fn change(&mut self, subscribe: bool, topic: Bytes, peers: &Peers) {
+        let changed = if subscribe {
+            let count = self.topics.entry(&topic);
+            *count += 1;
+            *count == 1
+        } else {
+            match self.topics.get_mut(&topic) {
+                Some(count) => {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.topics.remove(&topic);
+                        true
+                    } else {
+                        false
+                    }
+                }
+                None => false,
+            }
+        };
+        if changed {
+            for peer in peers.iter() {
+                if let Some(minor) = peer.zmtp_minor {
+                    peer.out
+                        .push_command(subscription_bytes(subscribe, &topic, minor));
+                }
+            }
+        }
+    }
+
+    /// A peer (re)connected: it gets every subscription.
+    pub fn attached(&self, id: PeerId, peers: &Peers) {
+        let Some(peer) = peers.get(id) else { return };
+        let Some(minor) = peer.zmtp_minor else { return };
+        for topic in self.topics.topics.keys() {
+            peer.out
+                .push_command(subscription_bytes(true, topic, minor));
+        }
+    }
+
+    /// XSUB: a subscription message changes the subscriptions; anything else goes upstream to
+    /// every peer.
+    pub fn send(&mut self, msg: Message, peers: &Peers) -> Result<Option<Message>> {
+        if !self.xsub {
+            return Err(Error::NotSupported {
+                socket_type: crate::SocketType::Sub,
+                operation: "send (use subscribe and unsubscribe)",
+            });
+        }
+        match parse_subscription(&msg) {
+            Some((subscribe, topic)) => self.change(subscribe, topic, peers),
+            None => {
+                for peer in peers.iter() {
+                    let _ = peer.out.try_push(msg.clone());
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next message matching a subscription; others are dropped.
+    pub fn recv(&mut self, inbox: &mut Inbox) -> Option<Message> {
+        while let Some((_, _, msg)) = inbox.pop() {
+            let topic = msg.first().map(|f| &f[..]).unwrap_or(&[]);
+            if self.topics.matching(topic).next().is_some() {
+                return Some(msg);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_set_matches_every_prefix_and_only_those() {
+        let mut s: PrefixSet<usize> = PrefixSet::new();
+        for (i, t) in ["", "a", "ab", "abc", "b"].iter().enumerate() {
+            *s.entry(&Bytes::copy_from_slice(t.as_bytes())) = i;
+        }
+        let mut got: Vec<usize> = s.matching(b"abx").copied().collect();
+        got.sort();
+        assert_eq!(got, [0, 1, 2]);
+        s.remove(b"");
+        s.remove(b"ab");
+        let got: Vec<usize> = s.matching(b"abc").copied().collect();
+        assert_eq!(got, [1, 3]);
+        assert!(s.matching(b"c").next().is_none());
+        assert_eq!(s.lengths.get(&0), None);
+    }
+
+    #[test]
+    fn a_very_long_topic_is_handled_without_recursion() {
+        let mut s: PrefixSet<usize> = PrefixSet::new();
+        let topic = Bytes::from(vec![b'x'; 10 << 20]);
+        *s.entry(&topic) = 1;
+        assert_eq!(s.matching(&topic).count(), 1);
+        s.remove(&topic);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn subscriptions_on_the_wire() {
+        let t = Bytes::from_static(b"ab");
+        assert_eq!(
+            &subscription_bytes(true, &t, 1)[..],
+            b"\x04\x0c\x09SUBSCRIBEab"
+        );
+        assert_eq!(
+            &subscription_bytes(false, &t, 1)[..],
+            b"\x04\x09\x06CANCELab"
+        );
+        assert_eq!(&subscription_bytes(true, &t, 0)[..], b"\x00\x03\x01ab");
+        assert_eq!(&subscription_bytes(false, &t, 0)[..], b"\x00\x03\x00ab");
+    }
+}
