@@ -46,6 +46,9 @@ use crate::{Error, Message, Result, SocketType};
 pub struct Socket {
     core: Arc<SocketCore>,
     endpoints: Mutex<Vec<Bound>>,
+    /// Frames of a message being read with `recv_frame`.
+    partial: Mutex<std::collections::VecDeque<Bytes>>,
+    rcvmore: std::sync::atomic::AtomicBool,
     // Keeps the context (and its I/O thread) alive as long as the socket.
     _context: Arc<ContextInner>,
 }
@@ -80,6 +83,8 @@ impl Socket {
         Ok(Socket {
             core: SocketCore::new(socket_type, context.io.clone())?,
             endpoints: Mutex::new(Vec::new()),
+            partial: Mutex::new(std::collections::VecDeque::new()),
+            rcvmore: std::sync::atomic::AtomicBool::new(false),
             _context: context,
         })
     }
@@ -250,14 +255,14 @@ impl Socket {
         let timeout = options::millis(self.core.rcvtimeo.load(Relaxed));
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(msg) = self.core.try_recv()? {
+            if let Some(msg) = self.next_message()? {
                 return Ok(msg);
             }
             if timeout == Some(Duration::ZERO) {
                 return Err(Error::WouldBlock);
             }
             let listener = self.core.readable.listen();
-            if let Some(msg) = self.core.try_recv()? {
+            if let Some(msg) = self.next_message()? {
                 return Ok(msg);
             }
             wait(listener, deadline)?;
@@ -266,7 +271,45 @@ impl Socket {
 
     /// Receives without blocking: [`Error::WouldBlock`] when no message is waiting.
     pub fn try_recv(&self) -> Result<Message> {
-        self.core.try_recv()?.ok_or(Error::WouldBlock)
+        self.next_message()?.ok_or(Error::WouldBlock)
+    }
+
+    /// Receives one frame at a time, like libzmq's `zmq_recv`: after it,
+    /// [`rcvmore`](Self::rcvmore) says whether more frames of the same message follow. Blocks
+    /// like [`recv`](Self::recv) when no message is under way. A whole-message receive after a
+    /// partial one returns the frames that are left.
+    ///
+    /// Reading one message frame by frame from two threads at once interleaves their frames;
+    /// use whole-message receives there.
+    pub fn recv_frame(&self) -> Result<Bytes> {
+        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        if partial.is_empty() {
+            drop(partial);
+            let msg = self.recv()?;
+            partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+            partial.extend(msg.into_frames());
+        }
+        let frame = partial.pop_front().unwrap_or_default();
+        self.rcvmore.store(!partial.is_empty(), Relaxed);
+        Ok(frame)
+    }
+
+    /// `ZMQ_RCVMORE`: whether the frame last returned by [`recv_frame`](Self::recv_frame) is
+    /// followed by more frames of the same message.
+    pub fn rcvmore(&self) -> bool {
+        self.rcvmore.load(Relaxed)
+    }
+
+    /// The rest of a message read partly with `recv_frame`, else the next message.
+    fn next_message(&self) -> Result<Option<Message>> {
+        {
+            let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+            if !partial.is_empty() {
+                self.rcvmore.store(false, Relaxed);
+                return Ok(Some(partial.drain(..).collect()));
+            }
+        }
+        self.core.try_recv()
     }
 
     /// Sends a message, waiting asynchronously while it cannot be routed. Works under any
@@ -293,11 +336,11 @@ impl Socket {
     /// `rcvtimeo` does not apply; use your executor's timeout.
     pub async fn recv_async(&self) -> Result<Message> {
         loop {
-            if let Some(msg) = self.core.try_recv()? {
+            if let Some(msg) = self.next_message()? {
                 return Ok(msg);
             }
             let listener = self.core.readable.listen();
-            if let Some(msg) = self.core.try_recv()? {
+            if let Some(msg) = self.next_message()? {
                 return Ok(msg);
             }
             listener.await;

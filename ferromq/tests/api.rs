@@ -467,6 +467,62 @@ fn async_under_futures_executor_with_libzmq_peer() {
 }
 
 #[test]
+fn async_under_smol_with_two_tasks_on_one_socket() {
+    let ctx = Context::new();
+    let (router, dealer) = ferro_pair(&ctx, T::Router, T::Dealer);
+    let dealer = Arc::new(dealer);
+    smol::block_on(within_deadline(async {
+        let echo = smol::spawn(async move {
+            for _ in 0..200 {
+                let m = router.recv_async().await.unwrap();
+                router.send_async(m).await.unwrap();
+            }
+            router
+        });
+        // One task sends while another receives on the same DEALER.
+        let sender = {
+            let dealer = dealer.clone();
+            smol::spawn(async move {
+                for i in 0..200u32 {
+                    dealer.send_async(i.to_be_bytes().to_vec()).await.unwrap();
+                }
+            })
+        };
+        for i in 0..200u32 {
+            assert_eq!(dealer.recv_async().await.unwrap()[0], i.to_be_bytes()[..]);
+        }
+        sender.await;
+        drop(echo.await);
+    }));
+}
+
+#[test]
+fn frame_by_frame_receive_with_rcvmore() {
+    let ctx = Context::new();
+    let zctx = zmq::Context::new();
+    let (pull, push) = joined(&ctx, &zctx, T::Pull, T::Push, Binder::Ferro, |_| {}, |_| {});
+    push.send_multipart(["a", "b", "c"], 0).unwrap();
+    push.send_multipart(["x", "y"], 0).unwrap();
+    push.send("z", 0).unwrap();
+    assert!(!pull.rcvmore());
+    let mut frames = Vec::new();
+    loop {
+        frames.push(pull.recv_frame().unwrap());
+        if !pull.rcvmore() {
+            break;
+        }
+    }
+    assert_eq!(frames, ["a", "b", "c"]);
+    // One frame, then the whole-message receive returns the rest.
+    assert_eq!(pull.recv_frame().unwrap(), "x");
+    assert!(pull.rcvmore());
+    assert_eq!(pull.recv().unwrap().frames(), ["y"]);
+    assert!(!pull.rcvmore());
+    assert_eq!(pull.recv_frame().unwrap(), "z");
+    assert!(!pull.rcvmore());
+}
+
+#[test]
 fn dropping_a_pending_recv_loses_no_message() {
     let ctx = Context::new();
     let (pull, push) = ferro_pair(&ctx, T::Pull, T::Push);

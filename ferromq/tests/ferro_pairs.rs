@@ -63,3 +63,24 @@ fn router_router() {
     connecter.connect(&ferro_bind(&binder)).unwrap();
     common::router_router(&connecter, b"connecter", &binder, b"binder");
 }
+
+#[test]
+fn pub_sub_and_xpub_xsub() {
+    let ctx = Context::new();
+    let (publisher, subscriber) = ferro_pair(&ctx, T::Pub, T::Sub);
+    subscriber.subscribe("a").unwrap();
+    subscriber.subscribe("b").unwrap();
+    pub_sub(&publisher, &subscriber);
+
+    let (xpub, xsub) = ferro_pair(&ctx, T::Xpub, T::Xsub);
+    xsub.send(&b"\x01a"[..]).unwrap();
+    xsub.send(&b"\x01b"[..]).unwrap();
+    assert_eq!(xpub.recv().unwrap().frames(), [&b"\x01a"[..]]);
+    assert_eq!(xpub.recv().unwrap().frames(), [&b"\x01b"[..]]);
+    pub_sub(&xpub, &xsub);
+    // Data an XSUB sends upstream reaches the XPUB application; so does a cancel.
+    xsub.send("upstream").unwrap();
+    assert_eq!(xpub.recv().unwrap()[0], "upstream");
+    xsub.send(&b"\x00a"[..]).unwrap();
+    assert_eq!(xpub.recv().unwrap().frames(), [&b"\x00a"[..]]);
+}

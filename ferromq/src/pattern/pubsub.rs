@@ -237,7 +237,10 @@ impl Subscriber {
     pub fn attached(&self, id: PeerId, peers: &Peers) {
         let Some(peer) = peers.get(id) else { return };
         let Some(minor) = peer.zmtp_minor else { return };
-        for topic in self.topics.topics.keys() {
+        // In lexicographic order, as libzmq walks its trie: deterministic for the peer.
+        let mut topics: Vec<&Bytes> = self.topics.topics.keys().collect();
+        topics.sort_unstable();
+        for topic in topics {
             peer.out
                 .push_command(subscription_bytes(true, topic, minor));
         }

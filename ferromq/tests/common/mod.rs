@@ -323,6 +323,9 @@ pub fn pub_sub(publisher: &dyn Peer, subscriber: &dyn Peer) {
         "the subscription never reached the publisher"
     );
     let mut expected = Vec::new();
+    let big = vec![b"b-big".to_vec(), pattern(1 << 20, 7)];
+    publisher.send(&big);
+    expected.push(big);
     for i in 0..30 {
         let topic = ["a", "b", "c"][i % 3];
         let msg = vec![format!("{topic}{i}").into_bytes(), pattern(i * 10, i as u8)];
