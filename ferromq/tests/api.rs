@@ -290,21 +290,33 @@ fn router_mandatory_names_the_unknown_identity() {
     assert!(e.contains("nobody"), "{e}");
 }
 
+/// A ROUTER whose first DEALER, "worker", has been heard from, and a second DEALER that
+/// claims the same routing id and has sent "from second".
+fn two_workers_named_alike(
+    ctx: &Context,
+    handover: bool,
+) -> (ferromq::Socket, ferromq::Socket, ferromq::Socket) {
+    let router = ferro(ctx, T::Router);
+    router.set_router_handover(handover).unwrap();
+    let ep = ferro_bind(&router);
+    let dealer = || {
+        let d = ferro(ctx, T::Dealer);
+        d.set_routing_id("worker").unwrap();
+        d.connect(&ep).unwrap();
+        d
+    };
+    let first = dealer();
+    first.send("from first").unwrap();
+    assert_eq!(router.recv().unwrap().frames(), ["worker", "from first"]);
+    let second = dealer();
+    second.send("from second").unwrap();
+    (router, first, second)
+}
+
 #[test]
 fn router_handover_gives_the_id_to_the_newcomer() {
     let ctx = Context::new();
-    let router = ferro(&ctx, T::Router);
-    router.set_router_handover(true).unwrap();
-    let ep = ferro_bind(&router);
-    let first = ferro(&ctx, T::Dealer);
-    first.set_routing_id("worker").unwrap();
-    first.connect(&ep).unwrap();
-    first.send("from first").unwrap();
-    assert_eq!(router.recv().unwrap().frames(), ["worker", "from first"]);
-    let second = ferro(&ctx, T::Dealer);
-    second.set_routing_id("worker").unwrap();
-    second.connect(&ep).unwrap();
-    second.send("from second").unwrap();
+    let (router, _first, second) = two_workers_named_alike(&ctx, true);
     assert_eq!(router.recv().unwrap().frames(), ["worker", "from second"]);
     router.send(["worker", "to the newcomer"]).unwrap();
     assert_eq!(second.recv().unwrap()[0], "to the newcomer");
@@ -313,17 +325,8 @@ fn router_handover_gives_the_id_to_the_newcomer() {
 #[test]
 fn router_without_handover_keeps_the_first_peer() {
     let ctx = Context::new();
-    let router = ferro(&ctx, T::Router);
-    let ep = ferro_bind(&router);
-    let first = ferro(&ctx, T::Dealer);
-    first.set_routing_id("worker").unwrap();
-    first.connect(&ep).unwrap();
-    first.send("from first").unwrap();
-    assert_eq!(router.recv().unwrap().frames(), ["worker", "from first"]);
-    let second = ferro(&ctx, T::Dealer);
-    second.set_routing_id("worker").unwrap();
-    second.connect(&ep).unwrap();
-    second.send("from second").unwrap(); // refused at the handshake, never routed
+    // The second DEALER is refused at the handshake: "from second" is never routed.
+    let (router, first, _second) = two_workers_named_alike(&ctx, false);
     router.send(["worker", "still yours"]).unwrap();
     assert_eq!(first.recv().unwrap()[0], "still yours");
     router.set_rcvtimeo(200).unwrap();
