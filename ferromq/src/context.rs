@@ -7,9 +7,9 @@ use std::thread::JoinHandle;
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
-use crate::{Result, Socket, SocketType};
+use crate::{Error, Result, Socket, SocketType};
 
-/// The container for sockets, like libzmq's `zmq_ctx_new`: it owns the I/O thread on which
+/// The container for sockets, like libzmq's `zmq_ctx_new`: it owns the I/O threads on which
 /// connections are handshaken, read, written and reconnected. Cheap to clone; the I/O thread
 /// stops when the last clone and the last socket are dropped, after sockets have lingered.
 ///
@@ -24,9 +24,71 @@ pub struct Context {
 }
 
 pub(crate) struct ContextInner {
-    pub(crate) io: Io,
+    threads: Vec<IoThread>,
+    /// Which I/O thread gets the next socket.
+    next: AtomicUsize,
+}
+
+/// One I/O thread: an event loop that runs until the context ends and its connections have
+/// finished lingering.
+struct IoThread {
+    io: Io,
     shutdown: Arc<Notify>,
     thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl IoThread {
+    fn start(index: usize) -> std::io::Result<IoThread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let shutdown = Arc::new(Notify::new());
+        let tasks = Arc::new(TaskCount {
+            running: AtomicUsize::new(0),
+            idle: Notify::new(),
+        });
+        let (stop, count) = (shutdown.clone(), tasks.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("ferromq-io-{index}"))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    stop.notified().await;
+                    // Sockets are closed by now; wait for their lingering connections.
+                    loop {
+                        let idle = count.idle.notified();
+                        if count.running.load(Ordering::SeqCst) == 0 {
+                            break;
+                        }
+                        idle.await;
+                    }
+                });
+            })?;
+        Ok(IoThread {
+            io: Io { handle, tasks },
+            shutdown,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    fn stop(&self) {
+        self.shutdown.notify_one();
+        let thread = self.thread.lock().map(|mut t| t.take()).unwrap_or(None);
+        if let Some(thread) = thread {
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl ContextInner {
+    /// The I/O thread for a new socket: each in turn.
+    pub(crate) fn io(&self) -> Io {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.threads.len();
+        self.threads[i].io.clone()
+    }
 }
 
 /// What the socket internals need of the context: a place to spawn connection tasks, and a
@@ -70,42 +132,46 @@ impl Drop for TaskGuard {
 
 impl Context {
     /// A context with one I/O thread, libzmq's default.
+    ///
+    /// # Panics
+    /// If the operating system refuses to start a thread; [`with_io_threads`](Self::with_io_threads)
+    /// returns that as an error instead.
     pub fn new() -> Context {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()
-            .expect("the operating system refused to create an event loop");
-        let handle = runtime.handle().clone();
-        let shutdown = Arc::new(Notify::new());
-        let tasks = Arc::new(TaskCount {
-            running: AtomicUsize::new(0),
-            idle: Notify::new(),
-        });
-        let (stop, count) = (shutdown.clone(), tasks.clone());
-        let thread = std::thread::Builder::new()
-            .name("ferromq-io".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    stop.notified().await;
-                    // Sockets are closed by now; wait for their lingering connections.
-                    loop {
-                        let idle = count.idle.notified();
-                        if count.running.load(Ordering::SeqCst) == 0 {
-                            break;
-                        }
-                        idle.await;
-                    }
-                });
-            })
-            .expect("the operating system refused to start the I/O thread");
-        Context {
-            inner: Arc::new(ContextInner {
-                io: Io { handle, tasks },
-                shutdown,
-                thread: Mutex::new(Some(thread)),
-            }),
+        Context::with_io_threads(1).expect("the operating system refused to start the I/O thread")
+    }
+
+    /// A context with `n` I/O threads (libzmq's `io_threads`); sockets are spread over them
+    /// in turn. One is enough for most programs: a thread serves many connections, and on a
+    /// small machine every extra thread competes with the application.
+    ///
+    /// ```
+    /// let ctx = ferromq::Context::with_io_threads(2)?;
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming `io_threads` when `n` is 0 (ferromq has no transport that
+    /// works without one yet); [`Error::Io`] when a thread cannot be started.
+    pub fn with_io_threads(n: usize) -> Result<Context> {
+        if n == 0 {
+            return Err(Error::InvalidOption {
+                option: "io_threads",
+                reason: "at least one I/O thread is needed".into(),
+            });
         }
+        let threads = (0..n)
+            .map(IoThread::start)
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|source| Error::Io {
+                endpoint: "(context)".into(),
+                source,
+            })?;
+        Ok(Context {
+            inner: Arc::new(ContextInner {
+                threads,
+                next: AtomicUsize::new(0),
+            }),
+        })
     }
 
     /// Creates a socket of the given type.
@@ -129,13 +195,12 @@ impl std::fmt::Debug for Context {
 impl Drop for ContextInner {
     fn drop(&mut self) {
         // Like zmq_ctx_term: every socket is closed (they hold this context), so wait for their
-        // connections to finish lingering, then stop the I/O thread.
-        self.shutdown.notify_one();
-        let thread = self.thread.lock().map(|mut t| t.take()).unwrap_or(None);
-        if let Some(thread) = thread {
-            if thread.thread().id() != std::thread::current().id() {
-                let _ = thread.join();
-            }
+        // connections to finish lingering, then stop the I/O threads.
+        for t in &self.threads {
+            t.shutdown.notify_one();
+        }
+        for t in &self.threads {
+            t.stop();
         }
     }
 }

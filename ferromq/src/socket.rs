@@ -81,7 +81,7 @@ impl Bound {
 impl Socket {
     pub(crate) fn new(context: Arc<ContextInner>, socket_type: SocketType) -> Result<Socket> {
         Ok(Socket {
-            core: SocketCore::new(socket_type, context.io.clone())?,
+            core: SocketCore::new(socket_type, context.io())?,
             endpoints: Mutex::new(Vec::new()),
             partial: Mutex::new(std::collections::VecDeque::new()),
             rcvmore: std::sync::atomic::AtomicBool::new(false),

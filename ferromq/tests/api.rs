@@ -138,6 +138,72 @@ fn address_in_use_names_the_endpoint() {
 }
 
 #[test]
+fn tcp_endpoint_forms() {
+    let ctx = Context::new();
+    let zctx = zmq::Context::new();
+    // `*` binds every IPv4 interface; a host name connects.
+    let pull = ferro(&ctx, T::Pull);
+    pull.bind("tcp://*:*").unwrap();
+    let ep = pull.last_endpoint().unwrap();
+    assert!(ep.starts_with("tcp://0.0.0.0:"), "{ep}");
+    let port = ep.rsplit(':').next().unwrap();
+    let push = ferro(&ctx, T::Push);
+    push.connect(&format!("tcp://localhost:{port}")).unwrap();
+    push.send("by name").unwrap();
+    assert_eq!(pull.recv().unwrap()[0], "by name");
+    let zpush = libzmq(&zctx, zmq::PUSH);
+    zpush.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    zpush.send("from libzmq", 0).unwrap();
+    assert_eq!(pull.recv().unwrap()[0], "from libzmq");
+
+    // IPv6 loopback both ways with libzmq, where the machine has it.
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipping the IPv6 part: this machine has no ::1");
+        return;
+    }
+    let pull6 = ferro(&ctx, T::Pull);
+    pull6.bind("tcp://[::1]:*").unwrap();
+    let ep6 = pull6.last_endpoint().unwrap();
+    assert!(ep6.starts_with("tcp://[::1]:"), "{ep6}");
+    let zpush6 = libzmq(&zctx, zmq::PUSH);
+    zpush6.set_ipv6(true).unwrap();
+    zpush6.connect(&ep6).unwrap();
+    zpush6.send("v6 in", 0).unwrap();
+    assert_eq!(pull6.recv().unwrap()[0], "v6 in");
+    let zpull6 = libzmq(&zctx, zmq::PULL);
+    zpull6.set_ipv6(true).unwrap();
+    zpull6.bind("tcp://[::1]:*").unwrap();
+    let push6 = ferro(&ctx, T::Push);
+    push6
+        .connect(&zpull6.get_last_endpoint().unwrap().unwrap())
+        .unwrap();
+    push6.send("v6 out").unwrap();
+    assert_eq!(zpull6.recv_bytes(0).unwrap(), b"v6 out");
+}
+
+#[test]
+fn several_io_threads() {
+    assert!(matches!(
+        Context::with_io_threads(0),
+        Err(Error::InvalidOption {
+            option: "io_threads",
+            ..
+        })
+    ));
+    let ctx = Context::with_io_threads(3).unwrap();
+    // Sockets land on different I/O threads and still talk.
+    let (rep, req) = ferro_pair(&ctx, T::Rep, T::Req);
+    let (pull, push) = ferro_pair(&ctx, T::Pull, T::Push);
+    for i in 0..50 {
+        req.send(format!("{i}")).unwrap();
+        rep.send(rep.recv().unwrap()).unwrap();
+        assert_eq!(req.recv().unwrap()[0], format!("{i}").as_bytes());
+        push.send(format!("{i}")).unwrap();
+        assert_eq!(pull.recv().unwrap()[0], format!("{i}").as_bytes());
+    }
+}
+
+#[test]
 fn timeouts_and_non_blocking_calls() {
     let ctx = Context::new();
     let pull = ferro(&ctx, T::Pull);

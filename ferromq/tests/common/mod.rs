@@ -323,9 +323,13 @@ pub fn pub_sub(publisher: &dyn Peer, subscriber: &dyn Peer) {
         "the subscription never reached the publisher"
     );
     let mut expected = Vec::new();
-    let big = vec![b"b-big".to_vec(), pattern(1 << 20, 7)];
-    publisher.send(&big);
-    expected.push(big);
+    // The whole message matrix (0 B to 1 MiB frames, 1 to 100 frames) behind a topic frame.
+    for m in messages() {
+        let mut msg = vec![b"b-matrix".to_vec()];
+        msg.extend(m);
+        publisher.send(&msg);
+        expected.push(msg);
+    }
     for i in 0..30 {
         let topic = ["a", "b", "c"][i % 3];
         let msg = vec![format!("{topic}{i}").into_bytes(), pattern(i * 10, i as u8)];
