@@ -473,3 +473,58 @@ pub(crate) async fn signalled(flag: &mut watch::Receiver<bool>) {
         std::future::pending::<()>().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+
+    fn queue(hwm: usize) -> InQueue {
+        InQueue {
+            msgs: VecDeque::new(),
+            routing_id: Bytes::new(),
+            hwm,
+            reader_waiting: false,
+            room: Arc::new(Notify::new()),
+            detached: false,
+        }
+    }
+
+    #[test]
+    fn inbox_fair_queues_one_message_per_peer_in_turn() {
+        let mut inbox = Inbox::default();
+        inbox.queues.insert(1, queue(10));
+        inbox.queues.insert(2, queue(10));
+        for i in 0..3 {
+            inbox.push(1, Message::from(format!("a{i}")));
+        }
+        inbox.push(2, Message::from("b0"));
+        inbox.push(2, Message::from("b1"));
+        let order: Vec<(PeerId, Bytes)> = std::iter::from_fn(|| inbox.pop())
+            .map(|(id, _, m)| (id, m[0].clone()))
+            .collect();
+        let expected = [(1, "a0"), (2, "b0"), (1, "a1"), (2, "b1"), (1, "a2")];
+        assert_eq!(order.len(), expected.len());
+        for ((id, m), (eid, em)) in order.iter().zip(expected) {
+            assert_eq!((*id, &m[..]), (eid, em.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn inbox_wakes_a_reader_waiting_for_room() {
+        let mut inbox = Inbox::default();
+        let mut q = queue(2);
+        q.reader_waiting = true;
+        let room = q.room.clone();
+        inbox.queues.insert(7, q);
+        inbox.push(7, Message::from("x"));
+        inbox.push(7, Message::from("y"));
+        inbox.pop().unwrap();
+        // The pop made room: the waiting reader holds a permit now.
+        let woken = std::pin::pin!(room.notified());
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(woken.poll(&mut cx).is_ready());
+        assert!(!inbox.queues[&7].reader_waiting);
+    }
+}

@@ -301,6 +301,66 @@ fn several_binds_and_connects_on_one_socket() {
 }
 
 #[test]
+fn req_load_balances_over_its_peers() {
+    let ctx = Context::new();
+    let req = ferro(&ctx, T::Req);
+    let reps = [ferro(&ctx, T::Rep), ferro(&ctx, T::Rep)];
+    for r in &reps {
+        req.connect(&ferro_bind(r)).unwrap();
+    }
+    // Connected-to peers exist from connect on, so requests alternate from the first.
+    for i in 0..6 {
+        req.send(format!("{i}")).unwrap();
+        let rep = &reps[i % 2];
+        assert_eq!(rep.recv().unwrap()[0], format!("{i}").as_bytes());
+        rep.send("ok").unwrap();
+        assert_eq!(req.recv().unwrap()[0], "ok");
+    }
+}
+
+#[test]
+fn sub_with_the_empty_subscription_gets_everything() {
+    let ctx = Context::new();
+    let (publisher, subscriber) = ferro_pair(&ctx, T::Pub, T::Sub);
+    subscriber.subscribe("").unwrap();
+    let joined = (0..200).find_map(|_| {
+        publisher.send("probe").unwrap();
+        subscriber.recv_within(50)
+    });
+    assert!(joined.is_some());
+    for topic in ["", "x", "anything at all", "\0binary"] {
+        publisher.send([topic, "body"]).unwrap();
+    }
+    publisher.send("end").unwrap();
+    let mut got = Vec::new();
+    loop {
+        let m = subscriber.recv().unwrap();
+        if m[0] == "end" {
+            break;
+        }
+        if m[0] != "probe" {
+            got.push(m[0].clone());
+        }
+    }
+    assert_eq!(got, ["", "x", "anything at all", "\0binary"]);
+}
+
+#[test]
+fn pair_refuses_a_second_peer() {
+    let ctx = Context::new();
+    let (a, b) = ferro_pair(&ctx, T::Pair, T::Pair);
+    b.send("first").unwrap();
+    assert_eq!(a.recv().unwrap()[0], "first");
+    let intruder = ferro(&ctx, T::Pair);
+    intruder.connect(&a.last_endpoint().unwrap()).unwrap();
+    intruder.send("intruding").unwrap(); // queued; its connection is refused
+    a.send("to my peer").unwrap();
+    assert_eq!(b.recv().unwrap()[0], "to my peer");
+    a.set_rcvtimeo(200).unwrap();
+    assert!(matches!(a.recv(), Err(Error::TimedOut)));
+}
+
+#[test]
 fn unbind_and_disconnect() {
     let ctx = Context::new();
     let pull = ferro(&ctx, T::Pull);
