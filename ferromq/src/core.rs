@@ -294,7 +294,7 @@ impl SocketCore {
             Slot::Persistent(id) => id,
             Slot::Fresh => next_peer_id(),
         };
-        let routing_id = pattern.attach(id, peer_identity, peers, &opts)?;
+        let routing_id = pattern.attach(id, peer_identity, peers)?;
         let attached = match slot {
             Slot::Persistent(id) => {
                 let peer = peers.map.get_mut(&id)?;

@@ -130,7 +130,6 @@ impl Socket {
     /// [`Error::InvalidEndpoint`] names a malformed endpoint and its fault.
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         let parsed = Endpoint::parse(endpoint, Role::Connect)?;
-        self.check_open()?;
         let (stop, stop_rx) = watch::channel(false);
         let slot = match parsed {
             Endpoint::Tcp { host, port } => tcp::connect(
@@ -197,14 +196,6 @@ impl Socket {
             None => Err(Error::UnknownEndpoint {
                 endpoint: endpoint.to_owned(),
             }),
-        }
-    }
-
-    fn check_open(&self) -> Result<()> {
-        if self.core.is_closed() {
-            Err(Error::Closed)
-        } else {
-            Ok(())
         }
     }
 
@@ -518,7 +509,6 @@ impl Socket {
     /// blocks the send instead of losing the message.
     pub fn set_router_mandatory(&self, value: bool) -> Result<()> {
         self.only_for("router_mandatory", &[SocketType::Router])?;
-        self.opts().router_mandatory = value;
         if let Pattern::Router(r) = &mut self.core.state().pattern {
             r.mandatory = value;
         }
@@ -527,14 +517,16 @@ impl Socket {
 
     /// `ZMQ_ROUTER_MANDATORY`.
     pub fn router_mandatory(&self) -> bool {
-        self.opts().router_mandatory
+        match &self.core.state().pattern {
+            Pattern::Router(p) => p.mandatory,
+            _ => false,
+        }
     }
 
     /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): a new peer announcing a routing id already in use
     /// takes it over, and the old connection is closed (default: the newcomer is refused).
     pub fn set_router_handover(&self, value: bool) -> Result<()> {
         self.only_for("router_handover", &[SocketType::Router])?;
-        self.opts().router_handover = value;
         if let Pattern::Router(r) = &mut self.core.state().pattern {
             r.handover = value;
         }
@@ -543,14 +535,16 @@ impl Socket {
 
     /// `ZMQ_ROUTER_HANDOVER`.
     pub fn router_handover(&self) -> bool {
-        self.opts().router_handover
+        match &self.core.state().pattern {
+            Pattern::Router(p) => p.handover,
+            _ => false,
+        }
     }
 
     /// `ZMQ_REQ_RELAXED` (REQ only): allow a new request before the last reply arrived; the
     /// late reply is then discarded. Pair it with `req_correlate`.
     pub fn set_req_relaxed(&self, value: bool) -> Result<()> {
         self.only_for("req_relaxed", &[SocketType::Req])?;
-        self.opts().req_relaxed = value;
         if let Pattern::Req(r) = &mut self.core.state().pattern {
             r.relaxed = value;
         }
@@ -559,14 +553,16 @@ impl Socket {
 
     /// `ZMQ_REQ_RELAXED`.
     pub fn req_relaxed(&self) -> bool {
-        self.opts().req_relaxed
+        match &self.core.state().pattern {
+            Pattern::Req(p) => p.relaxed,
+            _ => false,
+        }
     }
 
     /// `ZMQ_REQ_CORRELATE` (REQ only): prefix each request with an id frame and accept only
     /// the reply that carries it back.
     pub fn set_req_correlate(&self, value: bool) -> Result<()> {
         self.only_for("req_correlate", &[SocketType::Req])?;
-        self.opts().req_correlate = value;
         if let Pattern::Req(r) = &mut self.core.state().pattern {
             r.correlate = value;
         }
@@ -616,7 +612,10 @@ impl Socket {
 
     /// `ZMQ_REQ_CORRELATE`.
     pub fn req_correlate(&self) -> bool {
-        self.opts().req_correlate
+        match &self.core.state().pattern {
+            Pattern::Req(p) => p.correlate,
+            _ => false,
+        }
     }
 }
 

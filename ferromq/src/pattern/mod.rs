@@ -22,7 +22,6 @@ mod router;
 use bytes::Bytes;
 
 use crate::core::{Inbox, PeerId, Peers};
-use crate::options::Options;
 use crate::{Error, Message, Result, SocketType};
 
 pub(crate) use pubsub::{subscription_message, Publisher, Subscriber};
@@ -123,13 +122,7 @@ impl Pattern {
     }
 
     /// A peer finished its handshake. Returns the routing id it gets, or `None` to refuse it.
-    pub fn attach(
-        &mut self,
-        id: PeerId,
-        identity: &Bytes,
-        peers: &Peers,
-        _opts: &Options,
-    ) -> Option<Bytes> {
+    pub fn attach(&mut self, id: PeerId, identity: &Bytes, peers: &Peers) -> Option<Bytes> {
         match self {
             Pattern::Router(router) => router.attach(id, identity, peers),
             // PAIR talks to exactly one peer; libzmq refuses any further connection.
