@@ -13,7 +13,7 @@ use crate::core::{Slot, SocketCore};
 use crate::endpoint::{Endpoint, Role};
 use crate::options::{self, at_least, Options};
 use crate::pattern::Pattern;
-use crate::transport::tcp;
+use crate::transport::{self, ipc, tcp, Target};
 use crate::{Error, Message, Result, SocketType};
 
 /// A ZeroMQ socket: one of the eleven types, bound and/or connected to any number of endpoints.
@@ -108,7 +108,8 @@ impl Socket {
         let (stop, stop_rx) = watch::channel(false);
         let listening = match parsed {
             Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx)?,
-            Endpoint::Ipc(_) | Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
+            Endpoint::Ipc(address) => ipc::bind(&self.core, endpoint, &address, stop_rx)?,
+            Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
         };
         let bound = Bound {
             role: Role::Bind,
@@ -131,15 +132,20 @@ impl Socket {
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         let parsed = Endpoint::parse(endpoint, Role::Connect)?;
         let (stop, stop_rx) = watch::channel(false);
-        let slot = match parsed {
-            Endpoint::Tcp { host, port } => tcp::connect(
-                &self.core,
-                host,
-                port.expect("connect ports are definite"),
-                stop_rx,
-            ),
-            Endpoint::Ipc(_) | Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
+        let target = match parsed {
+            Endpoint::Tcp { host, port } => {
+                Target::Tcp(host, port.expect("connect ports are definite"))
+            }
+            Endpoint::Ipc(address) => {
+                ipc::address_of(&address).map_err(|reason| Error::InvalidEndpoint {
+                    endpoint: endpoint.to_owned(),
+                    reason,
+                })?;
+                Target::Ipc(address)
+            }
+            Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
         };
+        let slot = transport::connect(&self.core, target, stop_rx);
         let bound = Bound::connected(endpoint, stop, slot);
         self.add_endpoint(bound);
         Ok(())
@@ -633,7 +639,7 @@ fn wait(listener: event_listener::EventListener, deadline: Option<Instant>) -> R
 fn not_yet(endpoint: &str) -> Error {
     Error::InvalidEndpoint {
         endpoint: endpoint.to_owned(),
-        reason: "the ipc and inproc transports are not implemented yet; use tcp".into(),
+        reason: "the inproc transport is not implemented yet; use tcp or ipc".into(),
     }
 }
 

@@ -182,6 +182,56 @@ fn tcp_endpoint_forms() {
 }
 
 #[test]
+fn ipc_paths_errors_and_cleanup() {
+    let ctx = Context::new();
+    let s = ferro(&ctx, T::Pull);
+    // Too long for a Unix socket, and in a directory that does not exist: named, with why.
+    let long = format!("ipc:///tmp/{}", "x".repeat(120));
+    let e = s.bind(&long).unwrap_err().to_string();
+    assert!(e.contains(&long) && e.contains("too long"), "{e}");
+    let e = s.connect(&long).unwrap_err().to_string();
+    assert!(e.contains("too long"), "{e}");
+    let missing = "ipc:///nonexistent-ferromq-dir/x.sock";
+    let e = s.bind(missing).unwrap_err().to_string();
+    assert!(
+        e.contains(missing) && e.contains("directory does not exist"),
+        "{e}"
+    );
+    assert!(s
+        .bind("ipc://*")
+        .unwrap_err()
+        .to_string()
+        .contains("wildcard"));
+
+    // A socket file left behind by an earlier run is taken over, as libzmq does.
+    let ep = bind_endpoint(Transport::Ipc);
+    let path = ep.trim_start_matches("ipc://").to_owned();
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap()); // leaves the file
+    assert!(std::path::Path::new(&path).exists());
+    s.bind(&ep).unwrap();
+    let push = ferro(&ctx, T::Push);
+    push.connect(&ep).unwrap();
+    push.send("over ipc").unwrap();
+    assert_eq!(s.recv().unwrap()[0], "over ipc");
+    // A second bind on a live path is refused; unbind removes the file.
+    let other = ferro(&ctx, T::Pull);
+    assert!(matches!(other.bind(&ep), Err(Error::AddrInUse { .. })));
+    s.unbind(&ep).unwrap();
+    assert!(
+        !std::path::Path::new(&path).exists(),
+        "unbind removes the socket file"
+    );
+
+    // A regular file at the path is never deleted: the bind fails instead.
+    let file = bind_endpoint(Transport::Ipc);
+    let file_path = file.trim_start_matches("ipc://").to_owned();
+    std::fs::write(&file_path, b"precious").unwrap();
+    assert!(other.bind(&file).is_err());
+    assert_eq!(std::fs::read(&file_path).unwrap(), b"precious");
+    std::fs::remove_file(&file_path).unwrap();
+}
+
+#[test]
 fn several_io_threads() {
     assert!(matches!(
         Context::with_io_threads(0),

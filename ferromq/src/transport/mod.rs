@@ -1,3 +1,204 @@
-//! Transports move bytes; they know nothing of socket types.
+//! Transports move bytes; they know nothing of socket types. Each one knows how to bind (now, so
+//! that errors reach the caller) and how to dial; accepting, reconnecting and running the
+//! connections is shared here.
 
+pub(crate) mod ipc;
 pub(crate) mod tcp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::sync::watch;
+
+use crate::core::{signalled, Slot, SocketCore};
+use crate::engine::{self, End};
+use crate::SocketType;
+
+/// A connected byte stream of any transport.
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    /// Runs the connection until it ends.
+    async fn run(self, core: Arc<SocketCore>, slot: Slot, stop: watch::Receiver<bool>) -> End {
+        match self {
+            Stream::Tcp(s) => {
+                let _ = s.set_nodelay(true);
+                let (rd, wr) = s.into_split();
+                engine::run(core, rd, wr, slot, stop).await
+            }
+            Stream::Unix(s) => {
+                let (rd, wr) = s.into_split();
+                engine::run(core, rd, wr, slot, stop).await
+            }
+        }
+    }
+}
+
+/// A listening socket of any transport.
+pub(crate) enum Listener {
+    Tcp(TcpListener),
+    /// With the path to remove when the listener closes (none for abstract names).
+    Unix(UnixListener, Option<std::path::PathBuf>),
+}
+
+impl Listener {
+    async fn accept(&self) -> std::io::Result<Stream> {
+        match self {
+            Listener::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
+            Listener::Unix(l, _) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        // libzmq removes the socket file it created when the listener closes.
+        if let Listener::Unix(_, Some(path)) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Where a connecting socket dials.
+#[derive(Clone)]
+pub(crate) enum Target {
+    Tcp(crate::endpoint::Host, u16),
+    Ipc(String),
+}
+
+impl Target {
+    async fn open(&self, ipv6: bool) -> Option<Stream> {
+        match self {
+            Target::Tcp(host, port) => tcp::open(host, *port, ipv6).await.map(Stream::Tcp),
+            Target::Ipc(path) => ipc::open(path).map(Stream::Unix),
+        }
+    }
+}
+
+/// A bound endpoint running on the I/O thread.
+pub(crate) struct Listening {
+    /// The bound endpoint, with a wildcard port resolved.
+    pub endpoint: String,
+    /// Disconnects once the listening socket is closed, so that `unbind` can return only
+    /// when the address is free again.
+    pub closed: std::sync::mpsc::Receiver<()>,
+}
+
+/// Accepts on the I/O thread until `stop` or the socket closes.
+pub(crate) fn listen(
+    core: &Arc<SocketCore>,
+    listener: Listener,
+    endpoint: String,
+    stop: watch::Receiver<bool>,
+) -> Listening {
+    let (closed_tx, closed) = std::sync::mpsc::sync_channel(0);
+    core.io
+        .spawn(accept_loop(core.clone(), listener, stop, closed_tx));
+    Listening { endpoint, closed }
+}
+
+async fn accept_loop(
+    core: Arc<SocketCore>,
+    listener: Listener,
+    mut stop: watch::Receiver<bool>,
+    closed: std::sync::mpsc::SyncSender<()>,
+) {
+    let mut closing = core.closing();
+    let children_stop = stop.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(stream) => {
+                    let (core, stop) = (core.clone(), children_stop.clone());
+                    core.io.clone().spawn(async move {
+                        stream.run(core, Slot::Fresh, stop).await;
+                    });
+                }
+                // Out of file descriptors or similar: back off a little instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = signalled(&mut stop) => break,
+            _ = signalled(&mut closing) => break,
+        }
+    }
+    drop(listener);
+    drop(closed); // tells a waiting unbind that the address is free
+}
+
+/// Starts connecting (and reconnecting) on the I/O thread. Unless `immediate` is set (or the
+/// socket is a ROUTER, which needs the peer's identity), the peer exists from now on, so
+/// messages queue for it until the connection is up.
+pub(crate) fn connect(core: &Arc<SocketCore>, target: Target, stop: watch::Receiver<bool>) -> Slot {
+    let opts = core.options();
+    let slot = if opts.immediate || core.socket_type == SocketType::Router {
+        Slot::Fresh
+    } else {
+        Slot::Persistent(core.add_persistent_peer())
+    };
+    core.io
+        .spawn(connect_loop(core.clone(), target, slot, stop));
+    slot
+}
+
+async fn connect_loop(
+    core: Arc<SocketCore>,
+    target: Target,
+    slot: Slot,
+    mut stop: watch::Receiver<bool>,
+) {
+    let opts = core.options();
+    let base = Duration::from_millis(opts.reconnect_ivl.max(0) as u64);
+    let max = Duration::from_millis(opts.reconnect_ivl_max.max(0) as u64);
+    let mut ivl = base;
+    let mut closing = core.closing();
+    let mut give_up_at: Option<tokio::time::Instant> = None;
+    loop {
+        if core.is_closed() {
+            // Lingering: keep trying only while unsent messages wait, up to `linger`.
+            let pending = match slot {
+                Slot::Persistent(id) => core
+                    .state()
+                    .peers
+                    .get(id)
+                    .is_some_and(|p| !p.out.is_empty()),
+                Slot::Fresh => false,
+            };
+            let now = tokio::time::Instant::now();
+            let deadline = *give_up_at.get_or_insert_with(|| match opts.linger() {
+                Some(d) => now + d,
+                None => now + Duration::from_secs(u64::MAX / 4),
+            });
+            if !pending || now >= deadline {
+                break;
+            }
+        }
+        let attempt = tokio::select! {
+            s = target.open(opts.ipv6) => s,
+            _ = signalled(&mut stop) => break,
+        };
+        if let Some(stream) = attempt {
+            ivl = base;
+            if stream.run(core.clone(), slot, stop.clone()).await == End::Closed {
+                break;
+            }
+        } else if max > base {
+            // Failed attempt: back off exponentially up to reconnect_ivl_max.
+            ivl = (ivl * 2).min(max);
+        }
+        if opts.reconnect_ivl < 0 {
+            break; // reconnection disabled
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ivl) => {}
+            _ = signalled(&mut stop) => break,
+            _ = signalled(&mut closing), if !core.is_closed() => {}
+        }
+    }
+    if let Slot::Persistent(id) = slot {
+        core.detach(slot, id, true);
+    }
+}

@@ -104,14 +104,46 @@ pub enum Binder {
     Libzmq,
 }
 
-/// Binds `a` on a free loopback port and connects `b` to it; returns the endpoint.
+/// The transport a test runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Ipc,
+}
+
+/// A fresh endpoint to bind: a free loopback port, or a socket file no other test uses.
+pub fn bind_endpoint(transport: Transport) -> String {
+    match transport {
+        Transport::Tcp => "tcp://127.0.0.1:*".into(),
+        Transport::Ipc => {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir();
+            format!(
+                "ipc://{}/ferromq-{}-{n}.sock",
+                dir.display(),
+                std::process::id()
+            )
+        }
+    }
+}
+
+/// Binds `a` on a free loopback port and returns the endpoint to connect to.
 pub fn ferro_bind(a: &Socket) -> String {
-    a.bind("tcp://127.0.0.1:*").unwrap();
+    ferro_bind_over(a, Transport::Tcp)
+}
+
+pub fn ferro_bind_over(a: &Socket, transport: Transport) -> String {
+    a.bind(&bind_endpoint(transport)).unwrap();
     a.last_endpoint().unwrap()
 }
 
 pub fn zmq_bind(a: &zmq::Socket) -> String {
-    a.bind("tcp://127.0.0.1:*").unwrap();
+    zmq_bind_over(a, Transport::Tcp)
+}
+
+pub fn zmq_bind_over(a: &zmq::Socket, transport: Transport) -> String {
+    a.bind(&bind_endpoint(transport)).unwrap();
     a.get_last_endpoint().unwrap().unwrap()
 }
 
@@ -126,17 +158,41 @@ pub fn joined(
     setup_ours: impl FnOnce(&Socket),
     setup_theirs: impl FnOnce(&zmq::Socket),
 ) -> (Socket, zmq::Socket) {
+    joined_over(
+        Transport::Tcp,
+        ctx,
+        zctx,
+        ours,
+        theirs,
+        binder,
+        setup_ours,
+        setup_theirs,
+    )
+}
+
+/// `joined` over a chosen transport.
+#[allow(clippy::too_many_arguments)]
+pub fn joined_over(
+    transport: Transport,
+    ctx: &Context,
+    zctx: &zmq::Context,
+    ours: SocketType,
+    theirs: SocketType,
+    binder: Binder,
+    setup_ours: impl FnOnce(&Socket),
+    setup_theirs: impl FnOnce(&zmq::Socket),
+) -> (Socket, zmq::Socket) {
     let f = ferro(ctx, ours);
     let z = libzmq(zctx, zmq_type(theirs));
     setup_ours(&f);
     setup_theirs(&z);
     match binder {
         Binder::Ferro => {
-            let ep = ferro_bind(&f);
+            let ep = ferro_bind_over(&f, transport);
             z.connect(&ep).unwrap();
         }
         Binder::Libzmq => {
-            let ep = zmq_bind(&z);
+            let ep = zmq_bind_over(&z, transport);
             f.connect(&ep).unwrap();
         }
     }
