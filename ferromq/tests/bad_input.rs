@@ -5,6 +5,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 use std::time::Duration;
@@ -31,23 +32,42 @@ fn count_panics() {
 
 /// A bound ferromq PULL socket and its endpoint.
 fn server(ctx: &Context, setup: impl FnOnce(&Socket)) -> (Socket, String) {
+    server_over(ctx, Transport::Tcp, setup)
+}
+
+fn server_over(
+    ctx: &Context,
+    transport: Transport,
+    setup: impl FnOnce(&Socket),
+) -> (Socket, String) {
     count_panics();
     let s = ferro(ctx, T::Pull);
     setup(&s);
-    let ep = ferro_bind(&s);
+    let ep = ferro_bind_over(&s, transport);
     (s, ep)
 }
 
-fn raw(ep: &str) -> TcpStream {
-    let s = TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(TIMEOUT_MS as u64)))
-        .unwrap();
-    s
+/// A raw byte stream to a tcp or ipc endpoint.
+trait Raw: Read + Write {}
+impl Raw for TcpStream {}
+impl Raw for UnixStream {}
+
+fn raw(ep: &str) -> Box<dyn Raw> {
+    let timeout = Some(Duration::from_millis(TIMEOUT_MS as u64));
+    if let Some(path) = ep.strip_prefix("ipc://") {
+        let s = UnixStream::connect(path).unwrap();
+        s.set_read_timeout(timeout).unwrap();
+        Box::new(s)
+    } else {
+        let s = TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+        s.set_read_timeout(timeout).unwrap();
+        Box::new(s)
+    }
 }
 
 /// Reads until the server closes the connection; fails if it is still open after the
 /// timeout. Returns what the server sent.
-fn expect_closed(mut s: TcpStream) -> Vec<u8> {
+fn expect_closed(mut s: Box<dyn Raw>) -> Vec<u8> {
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -88,15 +108,20 @@ fn still_serves(pull: &Socket, ep: &str) {
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "something panicked");
 }
 
-/// Sends `bytes` on a raw connection and checks the server closes it and keeps serving.
-fn refused(bytes: &[u8], setup: impl FnOnce(&Socket)) -> Vec<u8> {
-    let ctx = Context::new();
-    let (pull, ep) = server(&ctx, setup);
-    let mut s = raw(&ep);
-    s.write_all(bytes).unwrap();
-    let reply = expect_closed(s);
-    still_serves(&pull, &ep);
-    reply
+/// Sends `bytes` on a raw connection, over tcp and over ipc, and checks the server closes it
+/// and keeps serving. Returns what the server sent over tcp.
+fn refused(bytes: &[u8], setup: impl Fn(&Socket)) -> Vec<u8> {
+    let mut first = None;
+    for transport in [Transport::Tcp, Transport::Ipc] {
+        let ctx = Context::new();
+        let (pull, ep) = server_over(&ctx, transport, &setup);
+        let mut s = raw(&ep);
+        s.write_all(bytes).unwrap();
+        let reply = expect_closed(s);
+        still_serves(&pull, &ep);
+        first.get_or_insert(reply);
+    }
+    first.expect("ran at least once")
 }
 
 #[test]
