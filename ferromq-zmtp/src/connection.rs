@@ -1,5 +1,7 @@
 //! The connection state machine: greeting, NULL handshake, then traffic.
 
+use std::time::{Duration, Instant};
+
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::frame::{Frame, Header, ABSOLUTE_MAX_SIZE};
@@ -20,6 +22,21 @@ pub struct Config {
     pub max_msg_size: Option<u64>,
     /// Extra properties appended to READY (libzmq's `ZMQ_METADATA`).
     pub properties: Metadata,
+    /// Heartbeats to send, if any (libzmq's `heartbeat_ivl` and friends).
+    pub heartbeat: Option<Heartbeat>,
+}
+
+/// ZMTP heartbeating (RFC 37 PING / PONG), with libzmq's meaning of its three options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// Send a PING this often (`heartbeat_ivl`).
+    pub interval: Duration,
+    /// After a PING, close the connection if nothing at all arrives within this
+    /// (`heartbeat_timeout`; libzmq's default is the interval).
+    pub timeout: Duration,
+    /// Ask the peer to close the connection if it hears nothing from us within this
+    /// (`heartbeat_ttl`; sent in tenths of a second, zero for none).
+    pub ttl: Duration,
 }
 
 impl Config {
@@ -30,6 +47,7 @@ impl Config {
             identity: Bytes::new(),
             max_msg_size: None,
             properties: Metadata::new(),
+            heartbeat: None,
         }
     }
 
@@ -115,6 +133,20 @@ pub struct Connection {
     rx: BytesMut,
     tx: BytesMut,
     want: usize,
+    timers: Timers,
+}
+
+/// Heartbeat deadlines; all `None` until the handshake is done and time has been given.
+#[derive(Debug, Default)]
+struct Timers {
+    /// When to send the next PING.
+    next_ping: Option<Instant>,
+    /// A PING went out: something must arrive by then.
+    pong_by: Option<Instant>,
+    /// The peer's PING asked for traffic within its TTL: something must arrive by then.
+    ttl_by: Option<Instant>,
+    /// The TTL of a PING decoded since the last `received`.
+    peer_ttl: Option<Duration>,
 }
 
 impl Connection {
@@ -129,6 +161,7 @@ impl Connection {
             rx: BytesMut::new(),
             tx,
             want: greeting::LEN,
+            timers: Timers::default(),
         }
     }
 
@@ -183,6 +216,60 @@ impl Connection {
     /// Queues a command for the peer (PING, SUBSCRIBE, CANCEL ...).
     pub fn send_command(&mut self, command: &Command) {
         command.encode(&mut self.tx);
+    }
+
+    /// Tells the connection that bytes from the peer arrived at `now` (call it after decoding
+    /// them). Any traffic satisfies a pending PING and the peer's TTL; a PING among those bytes
+    /// starts a new TTL. Once the handshake is done, this also starts our heartbeats.
+    pub fn received(&mut self, now: Instant) {
+        if !self.is_established() {
+            return;
+        }
+        let t = &mut self.timers;
+        t.pong_by = None;
+        t.ttl_by = t.peer_ttl.take().map(|ttl| now + ttl);
+        if let (None, Some(hb)) = (t.next_ping, self.config.heartbeat) {
+            t.next_ping = Some(now + hb.interval);
+        }
+    }
+
+    /// The next moment [`handle_timeout`](Self::handle_timeout) has something to do, if any.
+    #[must_use]
+    pub fn next_timeout(&self) -> Option<Instant> {
+        let t = &self.timers;
+        [t.next_ping, t.pong_by, t.ttl_by]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Acts on the heartbeat deadlines at `now`: queues a PING when one is due (see
+    /// [`poll_transmit`](Self::poll_transmit)), or fails with [`Error::HeartbeatExpired`] when
+    /// the peer went silent for longer than allowed; the connection must then be closed.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        let t = &mut self.timers;
+        let expired = [t.pong_by, t.ttl_by]
+            .into_iter()
+            .flatten()
+            .any(|d| d <= now);
+        if expired {
+            let e = Error::HeartbeatExpired;
+            self.state = State::Failed(e.clone());
+            return Err(e);
+        }
+        if let (Some(due), Some(hb)) = (t.next_ping, self.config.heartbeat) {
+            if due <= now {
+                let ttl = (hb.ttl.as_millis() / 100).min(u128::from(u16::MAX)) as u16;
+                Command::Ping {
+                    ttl,
+                    context: Bytes::new(),
+                }
+                .encode(&mut self.tx);
+                t.next_ping = Some(now + hb.interval);
+                t.pong_by.get_or_insert(now + hb.timeout);
+            }
+        }
+        Ok(())
     }
 
     /// Decodes the next event from the input buffer. `Ok(None)`: more bytes are needed.
@@ -271,6 +358,10 @@ impl Connection {
                         Command::Cancel(topic) => return Ok(Some(Event::Cancel(topic))),
                         Command::Ping { ttl, context } => {
                             Command::Pong { context }.encode(&mut self.tx);
+                            if ttl > 0 {
+                                self.timers.peer_ttl =
+                                    Some(Duration::from_millis(u64::from(ttl) * 100));
+                            }
                             return Ok(Some(Event::Ping { ttl }));
                         }
                         Command::Pong { context } => return Ok(Some(Event::Pong { context })),

@@ -85,6 +85,9 @@ pub enum Error {
     /// The peer's `Identity` property is not a valid routing id.
     #[error("peer sent an invalid identity: {0}")]
     InvalidIdentity(&'static str),
+    /// The peer sent nothing within a heartbeat timeout or the TTL it asked for.
+    #[error("heartbeat expired: the peer went silent")]
+    HeartbeatExpired,
     /// The peer sent an ERROR command.
     #[error("peer reported an error: {reason}")]
     PeerError {

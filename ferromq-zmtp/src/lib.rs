@@ -68,7 +68,7 @@ pub mod metadata;
 mod socket_type;
 
 pub use command::Command;
-pub use connection::{Config, Connection, Event, PeerInfo};
+pub use connection::{Config, Connection, Event, Heartbeat, PeerInfo};
 pub use error::Error;
 pub use frame::Frame;
 pub use metadata::Metadata;

@@ -356,3 +356,121 @@ proptest! {
         let _ = drain(&mut c);
     }
 }
+
+mod heartbeats {
+    use super::*;
+    use ferromq_zmtp::Heartbeat;
+    use std::time::{Duration, Instant};
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn with_heartbeat(t: SocketType, hb: Heartbeat) -> Connection {
+        let mut cfg = Config::new(t);
+        cfg.heartbeat = Some(hb);
+        Connection::new(cfg)
+    }
+
+    /// Moves bytes from `from` to `to`, decoding them there and telling it they arrived.
+    fn deliver(from: &mut Connection, to: &mut Connection, now: Instant) -> Vec<Event> {
+        let bytes = transmit(from);
+        if bytes.is_empty() {
+            return Vec::new();
+        }
+        to.feed(&bytes);
+        let events = drain(to).unwrap();
+        to.received(now);
+        events
+    }
+
+    #[test]
+    fn pings_are_sent_answered_and_keep_the_connection_alive() {
+        let hb = Heartbeat {
+            interval: 50 * MS,
+            timeout: 200 * MS,
+            ttl: Duration::ZERO,
+        };
+        let t0 = Instant::now();
+        let mut a = with_heartbeat(SocketType::Dealer, hb);
+        let mut b = Connection::new(Config::new(SocketType::Router));
+        pump(&mut a, &mut b);
+        assert_eq!(a.next_timeout(), None, "no heartbeat before time is given");
+        a.received(t0);
+        assert_eq!(a.next_timeout(), Some(t0 + 50 * MS));
+        // Two seconds of virtual time: a pings every 50 ms, b answers, nothing expires.
+        let mut pongs = 0;
+        let mut now = t0;
+        while now < t0 + 2000 * MS {
+            now = a.next_timeout().unwrap();
+            a.handle_timeout(now).unwrap();
+            let at_b = deliver(&mut a, &mut b, now);
+            assert!(matches!(at_b[..], [Event::Ping { ttl: 0 }]), "{at_b:?}");
+            let at_a = deliver(&mut b, &mut a, now);
+            pongs += at_a
+                .iter()
+                .filter(|e| matches!(e, Event::Pong { .. }))
+                .count();
+        }
+        assert!(pongs >= 39, "{pongs} pongs in 2 s at 50 ms");
+    }
+
+    #[test]
+    fn a_silent_peer_expires_after_the_timeout() {
+        let hb = Heartbeat {
+            interval: 50 * MS,
+            timeout: 200 * MS,
+            ttl: Duration::ZERO,
+        };
+        let t0 = Instant::now();
+        let mut a = with_heartbeat(SocketType::Pair, hb);
+        let mut b = Connection::new(Config::new(SocketType::Pair));
+        pump(&mut a, &mut b);
+        a.received(t0);
+        // The first PING goes out at 50 ms; b never answers.
+        a.handle_timeout(t0 + 50 * MS).unwrap();
+        assert!(a.has_transmit());
+        assert_eq!(a.next_timeout(), Some(t0 + 100 * MS));
+        a.handle_timeout(t0 + 100 * MS).unwrap(); // another PING, same deadline
+        assert!(a.handle_timeout(t0 + 249 * MS).is_ok());
+        assert_eq!(
+            a.handle_timeout(t0 + 250 * MS),
+            Err(Error::HeartbeatExpired)
+        );
+        assert_eq!(a.poll_event(), Err(Error::HeartbeatExpired));
+    }
+
+    #[test]
+    fn the_peers_ttl_is_enforced_and_traffic_renews_it() {
+        let hb = Heartbeat {
+            interval: 100 * MS,
+            timeout: 100 * MS,
+            ttl: 1000 * MS,
+        };
+        let t0 = Instant::now();
+        let mut a = with_heartbeat(SocketType::Pair, hb);
+        let mut b = Connection::new(Config::new(SocketType::Pair));
+        pump(&mut a, &mut b);
+        a.received(t0);
+        a.handle_timeout(t0 + 100 * MS).unwrap();
+        let at_b = deliver(&mut a, &mut b, t0 + 100 * MS);
+        assert_eq!(at_b, [Event::Ping { ttl: 10 }], "TTL in tenths of a second");
+        deliver(&mut b, &mut a, t0 + 100 * MS); // b's PONG satisfies a's timeout
+                                                // b now expects traffic from a within 1 s.
+        assert_eq!(b.next_timeout(), Some(t0 + 1100 * MS));
+        // A message from a at 900 ms renews nothing by itself (no new PING): the TTL is
+        // cancelled by traffic, as in libzmq, until the next PING arms it again.
+        let mut m = BytesMut::new();
+        encode::frame(&mut m, b"hi", false);
+        b.feed(&m);
+        drain(&mut b).unwrap();
+        b.received(t0 + 900 * MS);
+        assert_eq!(b.next_timeout(), None);
+        // Another PING at 1 s arms it again; silence after it expires b's side.
+        a.handle_timeout(t0 + 200 * MS).unwrap();
+        deliver(&mut a, &mut b, t0 + 1000 * MS);
+        assert!(b.handle_timeout(t0 + 1999 * MS).is_ok());
+        assert_eq!(
+            b.handle_timeout(t0 + 2000 * MS),
+            Err(Error::HeartbeatExpired)
+        );
+    }
+}
