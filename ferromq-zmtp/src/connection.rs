@@ -32,7 +32,7 @@ pub struct Heartbeat {
     /// Send a PING this often (`heartbeat_ivl`).
     pub interval: Duration,
     /// After a PING, close the connection if nothing at all arrives within this
-    /// (`heartbeat_timeout`; libzmq's default is the interval).
+    /// (`heartbeat_timeout`; libzmq's default is the interval; zero for never).
     pub timeout: Duration,
     /// Ask the peer to close the connection if it hears nothing from us within this
     /// (`heartbeat_ttl`; sent in tenths of a second, zero for none).
@@ -266,7 +266,9 @@ impl Connection {
                 }
                 .encode(&mut self.tx);
                 t.next_ping = Some(now + hb.interval);
-                t.pong_by.get_or_insert(now + hb.timeout);
+                if !hb.timeout.is_zero() {
+                    t.pong_by.get_or_insert(now + hb.timeout);
+                }
             }
         }
         Ok(())

@@ -47,6 +47,7 @@ where
     let mut config = Config::new(core.socket_type);
     config.identity = opts.routing_id.clone();
     config.max_msg_size = opts.max_msg_size();
+    config.heartbeat = opts.heartbeat();
     let mut conn = Connection::new(config);
 
     let handshake = handshake(&mut conn, &mut rd, &mut wr);
@@ -151,6 +152,8 @@ async fn read_loop<R: AsyncRead + Unpin>(
     let mut batch: Vec<Message> = Vec::new();
     let mut frames: Vec<Bytes> = Vec::new();
     let takes_subscriptions = matches!(core.socket_type, SocketType::Pub | SocketType::Xpub);
+    // The handshake's bytes just arrived: this starts the heartbeats, if any.
+    let mut arrived = true;
     loop {
         loop {
             match conn.poll_event() {
@@ -182,6 +185,10 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 }
             }
         }
+        if std::mem::take(&mut arrived) {
+            // After decoding, so that a PING among these bytes arms its TTL.
+            conn.received(std::time::Instant::now());
+        }
         if conn.has_transmit() {
             let mut cmd = BytesMut::new();
             conn.poll_transmit(&mut cmd);
@@ -197,13 +204,21 @@ async fn read_loop<R: AsyncRead + Unpin>(
             }
         }
         let want = conn.read_hint().clamp(READ_SIZE, MAX_RESERVE);
+        let heartbeat = conn.next_timeout().map(Instant::from_std);
         let buf = conn.read_buf();
         if buf.capacity() - buf.len() < READ_SIZE / 4 {
             buf.reserve(want);
         }
-        match rd.read_buf(buf).await {
-            Ok(0) | Err(_) => return Err(()),
-            Ok(_) => {}
+        // `read_buf` is cancel-safe: a heartbeat deadline interrupting it loses no bytes.
+        tokio::select! {
+            read = rd.read_buf(buf) => match read {
+                Ok(0) | Err(_) => return Err(()),
+                Ok(_) => arrived = true,
+            },
+            _ = sleep_until(heartbeat), if heartbeat.is_some() => {
+                // A PING is queued (and sent above on the next turn), or the peer went silent.
+                conn.handle_timeout(std::time::Instant::now()).map_err(|_| ())?;
+            }
         }
     }
 }

@@ -21,6 +21,11 @@ pub(crate) struct Options {
     pub reconnect_ivl: i32,
     pub reconnect_ivl_max: i32,
     pub handshake_ivl: i32,
+    pub heartbeat_ivl: i32,
+    /// Milliseconds, a multiple of 100 (libzmq keeps tenths of a second).
+    pub heartbeat_ttl: i32,
+    /// -1: the interval.
+    pub heartbeat_timeout: i32,
 }
 
 impl Default for Options {
@@ -36,6 +41,9 @@ impl Default for Options {
             reconnect_ivl: 100,
             reconnect_ivl_max: 0,
             handshake_ivl: 30_000,
+            heartbeat_ivl: 0,
+            heartbeat_ttl: 0,
+            heartbeat_timeout: -1,
         }
     }
 }
@@ -58,6 +66,20 @@ impl Options {
         } else {
             value as usize
         }
+    }
+
+    /// Heartbeats for the protocol layer; `None` when `heartbeat_ivl` is 0.
+    pub fn heartbeat(&self) -> Option<ferromq_zmtp::Heartbeat> {
+        let ms = |v: i32| Duration::from_millis(v.max(0) as u64);
+        (self.heartbeat_ivl > 0).then(|| ferromq_zmtp::Heartbeat {
+            interval: ms(self.heartbeat_ivl),
+            timeout: ms(if self.heartbeat_timeout < 0 {
+                self.heartbeat_ivl
+            } else {
+                self.heartbeat_timeout
+            }),
+            ttl: ms(self.heartbeat_ttl),
+        })
     }
 
     /// The handshake deadline; `None` when 0 (disabled).

@@ -510,6 +510,49 @@ impl Socket {
         self.opts().handshake_ivl
     }
 
+    /// `ZMQ_HEARTBEAT_IVL` in ms: send a ZMTP PING this often on every connection (default 0:
+    /// none). PINGs from peers are always answered, whatever this is.
+    pub fn set_heartbeat_ivl(&self, value: i32) -> Result<()> {
+        self.opts().heartbeat_ivl = at_least("heartbeat_ivl", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_HEARTBEAT_IVL`.
+    pub fn heartbeat_ivl(&self) -> i32 {
+        self.opts().heartbeat_ivl
+    }
+
+    /// `ZMQ_HEARTBEAT_TIMEOUT` in ms: after a PING, close the connection (and reconnect, if we
+    /// connected) when nothing arrives within this. The default, -1 when read back, is
+    /// `heartbeat_ivl`; 0 never closes.
+    pub fn set_heartbeat_timeout(&self, value: i32) -> Result<()> {
+        self.opts().heartbeat_timeout = at_least("heartbeat_timeout", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_HEARTBEAT_TIMEOUT`.
+    pub fn heartbeat_timeout(&self) -> i32 {
+        self.opts().heartbeat_timeout
+    }
+
+    /// `ZMQ_HEARTBEAT_TTL` in ms, kept in tenths of a second as on the wire (0 to 6553599):
+    /// our PINGs ask the peer to close the connection if it hears nothing from us within this.
+    pub fn set_heartbeat_ttl(&self, value: i32) -> Result<()> {
+        if !(0..=6_553_599).contains(&value) {
+            return Err(Error::InvalidOption {
+                option: "heartbeat_ttl",
+                reason: format!("{value} is outside 0 to 6553599 ms"),
+            });
+        }
+        self.opts().heartbeat_ttl = value / 100 * 100;
+        Ok(())
+    }
+
+    /// `ZMQ_HEARTBEAT_TTL`, rounded down to tenths of a second.
+    pub fn heartbeat_ttl(&self) -> i32 {
+        self.opts().heartbeat_ttl
+    }
+
     /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message to an unknown routing id fails with
     /// [`Error::HostUnreachable`] instead of being dropped, and a peer at its high-water mark
     /// blocks the send instead of losing the message.
