@@ -42,6 +42,8 @@ pub(crate) struct SocketCore {
     pub writable: Event,
     pub io: Io,
     closing: watch::Sender<bool>,
+    /// Where connection events go (`Socket::monitor`).
+    pub monitors: crate::monitor::Monitors,
 }
 
 pub(crate) struct State {
@@ -234,6 +236,7 @@ impl SocketCore {
             writable: Event::new(),
             io,
             closing: watch::channel(false).0,
+            monitors: Default::default(),
         }))
     }
 
@@ -427,6 +430,8 @@ impl SocketCore {
         }
         self.readable.notify(usize::MAX);
         self.writable.notify(usize::MAX);
+        self.monitors
+            .emit(crate::monitor::EventKind::MonitorStopped, "", 0, None);
     }
 
     pub fn is_closed(&self) -> bool {

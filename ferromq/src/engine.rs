@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::core::{PeerId, Slot, SocketCore};
+use crate::monitor::EventKind;
 use crate::pattern::subscription_message;
 use crate::pipe::{OutPipe, Taken};
 use crate::{Message, SocketType};
@@ -38,6 +39,8 @@ pub(crate) async fn run<R, W>(
     mut wr: W,
     slot: Slot,
     mut stop: watch::Receiver<bool>,
+    endpoint: &str,
+    fd: u64,
 ) -> End
 where
     R: AsyncRead + Unpin,
@@ -56,12 +59,21 @@ where
     // such handshakes stop at once instead of holding the context for handshake_ivl.
     let mut closing = core.closing();
     let abandon_at_close = matches!(slot, Slot::Fresh) || opts.linger() == Some(Duration::ZERO);
+    let failed = |reason: Option<ferromq_zmtp::Error>| {
+        let kind = match reason {
+            Some(_) => EventKind::HandshakeFailedProtocol,
+            None => EventKind::HandshakeFailedNoDetail,
+        };
+        core.monitors
+            .emit(kind, endpoint, 0, reason.map(|e| e.to_string()));
+        End::Lost
+    };
     let peer = tokio::select! {
         r = handshake => match r {
-            Some(peer) => peer,
-            None => return End::Lost,
+            Ok(peer) => peer,
+            Err(reason) => return failed(reason),
         },
-        _ = sleep_until(deadline) => return End::Lost,
+        _ = sleep_until(deadline) => return failed(None),
         _ = crate::core::signalled(&mut stop) => return End::Closed,
         _ = crate::core::signalled(&mut closing), if abandon_at_close => return End::Closed,
     };
@@ -69,6 +81,8 @@ where
     let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version) else {
         return End::Lost;
     };
+    core.monitors
+        .emit(EventKind::HandshakeSucceeded, endpoint, 0, None);
     let id = attached.id;
     let reader = read_loop(&core, &mut conn, &mut rd, id, &attached.out, &attached.room);
     let writer = write_loop(&core, &mut wr, &attached.out);
@@ -93,6 +107,8 @@ where
         }
     };
     core.detach(slot, id, false);
+    core.monitors
+        .emit(EventKind::Disconnected, endpoint, fd, None);
     end
 }
 
@@ -105,11 +121,13 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// Exchanges greetings and READY. `None` when the peer failed it or went away.
+/// Exchanges greetings and READY. `Err(Some(e))`: the peer broke the protocol;
+/// `Err(None)`: it went away.
 async fn handshake<R, W>(
     conn: &mut Connection,
     rd: &mut R,
     wr: &mut W,
-) -> Option<ferromq_zmtp::PeerInfo>
+) -> Result<ferromq_zmtp::PeerInfo, Option<ferromq_zmtp::Error>>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -117,25 +135,26 @@ where
     let mut out = BytesMut::new();
     loop {
         if conn.poll_transmit(&mut out) > 0 {
-            wr.write_all(&out).await.ok()?;
+            wr.write_all(&out).await.map_err(|_| None)?;
             out.clear();
         }
         match conn.poll_event() {
-            Ok(Some(Event::Ready(peer))) => return Some(peer),
+            Ok(Some(Event::Ready(peer))) => return Ok(peer),
             Ok(Some(_)) => continue,
             Ok(None) => {}
-            Err(_) => {
+            Err(e) => {
                 // Tell the peer why (an ERROR command), then give up on it.
                 if conn.poll_transmit(&mut out) > 0 {
                     let _ = wr.write_all(&out).await;
                 }
-                return None;
+                return Err(Some(e));
             }
         }
         let buf = conn.read_buf();
         buf.reserve(1024);
-        if rd.read_buf(buf).await.ok()? == 0 {
-            return None;
+        match rd.read_buf(buf).await {
+            Ok(0) | Err(_) => return Err(None),
+            Ok(_) => {}
         }
     }
 }

@@ -47,6 +47,7 @@ mod endpoint;
 mod engine;
 mod error;
 mod message;
+mod monitor;
 mod options;
 mod pattern;
 mod pipe;
@@ -58,6 +59,7 @@ pub use context::Context;
 pub use error::{Error, Result};
 pub use ferromq_zmtp::SocketType;
 pub use message::Message;
+pub use monitor::{EventKind, Monitor, MonitorEvent};
 pub use socket::Socket;
 
 // The README's examples are compiled and run as doc tests.

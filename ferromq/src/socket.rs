@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::context::ContextInner;
 use crate::core::{Slot, SocketCore};
 use crate::endpoint::{Endpoint, Role};
+use crate::monitor::{EventKind, Monitor};
 use crate::options::{self, at_least, Options};
 use crate::pattern::Pattern;
 use crate::transport::{self, ipc, tcp, Target};
@@ -107,10 +108,20 @@ impl Socket {
         let parsed = Endpoint::parse(endpoint, Role::Bind)?;
         let (stop, stop_rx) = watch::channel(false);
         let listening = match parsed {
-            Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx)?,
-            Endpoint::Ipc(address) => ipc::bind(&self.core, endpoint, &address, stop_rx)?,
+            Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx),
+            Endpoint::Ipc(address) => ipc::bind(&self.core, endpoint, &address, stop_rx),
             Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
         };
+        let listening = listening.inspect_err(|e| {
+            let errno = match e {
+                Error::AddrInUse { .. } => 98, // EADDRINUSE
+                Error::Io { source, .. } => source.raw_os_error().unwrap_or(0) as u64,
+                _ => 0,
+            };
+            self.core
+                .monitors
+                .emit(EventKind::BindFailed, endpoint, errno, Some(e.to_string()));
+        })?;
         let bound = Bound {
             role: Role::Bind,
             given: endpoint.to_owned(),
@@ -145,7 +156,7 @@ impl Socket {
             }
             Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
         };
-        let slot = transport::connect(&self.core, target, stop_rx);
+        let slot = transport::connect(&self.core, target, endpoint, stop_rx);
         let bound = Bound::connected(endpoint, stop, slot);
         self.add_endpoint(bound);
         Ok(())
@@ -203,6 +214,14 @@ impl Socket {
                 endpoint: endpoint.to_owned(),
             }),
         }
+    }
+
+    /// Starts monitoring the socket's connections, like `zmq_socket_monitor`: the returned
+    /// [`Monitor`] receives every [`MonitorEvent`](crate::MonitorEvent) from now on (listening, accepted,
+    /// connected, retried, handshake succeeded or failed, disconnected, closed ...), until the
+    /// socket closes ([`EventKind::MonitorStopped`]). Several monitors may watch one socket.
+    pub fn monitor(&self) -> Monitor {
+        self.core.monitors.add()
     }
 
     // ----- sending and receiving -----

@@ -13,7 +13,9 @@ use tokio::sync::watch;
 
 use crate::core::{signalled, Slot, SocketCore};
 use crate::engine::{self, End};
+use crate::monitor::EventKind;
 use crate::SocketType;
+use std::os::fd::AsRawFd;
 
 /// A connected byte stream of any transport.
 pub(crate) enum Stream {
@@ -22,17 +24,32 @@ pub(crate) enum Stream {
 }
 
 impl Stream {
+    /// The file descriptor, which monitor events report.
+    fn fd(&self) -> u64 {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd() as u64,
+            Stream::Unix(s) => s.as_raw_fd() as u64,
+        }
+    }
+
     /// Runs the connection until it ends.
-    async fn run(self, core: Arc<SocketCore>, slot: Slot, stop: watch::Receiver<bool>) -> End {
+    async fn run(
+        self,
+        core: Arc<SocketCore>,
+        slot: Slot,
+        stop: watch::Receiver<bool>,
+        endpoint: &str,
+    ) -> End {
+        let fd = self.fd();
         match self {
             Stream::Tcp(s) => {
                 let _ = s.set_nodelay(true);
                 let (rd, wr) = s.into_split();
-                engine::run(core, rd, wr, slot, stop).await
+                engine::run(core, rd, wr, slot, stop, endpoint, fd).await
             }
             Stream::Unix(s) => {
                 let (rd, wr) = s.into_split();
-                engine::run(core, rd, wr, slot, stop).await
+                engine::run(core, rd, wr, slot, stop, endpoint, fd).await
             }
         }
     }
@@ -46,6 +63,13 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
+    fn fd(&self) -> u64 {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd() as u64,
+            Listener::Unix(l, _) => l.as_raw_fd() as u64,
+        }
+    }
+
     async fn accept(&self) -> std::io::Result<Stream> {
         match self {
             Listener::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
@@ -96,57 +120,84 @@ pub(crate) fn listen(
     stop: watch::Receiver<bool>,
 ) -> Listening {
     let (closed_tx, closed) = std::sync::mpsc::sync_channel(0);
-    core.io
-        .spawn(accept_loop(core.clone(), listener, stop, closed_tx));
+    core.monitors
+        .emit(EventKind::Listening, &endpoint, listener.fd(), None);
+    core.io.spawn(accept_loop(
+        core.clone(),
+        listener,
+        endpoint.clone(),
+        stop,
+        closed_tx,
+    ));
     Listening { endpoint, closed }
 }
 
 async fn accept_loop(
     core: Arc<SocketCore>,
     listener: Listener,
+    endpoint: String,
     mut stop: watch::Receiver<bool>,
     closed: std::sync::mpsc::SyncSender<()>,
 ) {
+    let endpoint: Arc<str> = endpoint.into();
     let mut closing = core.closing();
     let children_stop = stop.clone();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(stream) => {
-                    let (core, stop) = (core.clone(), children_stop.clone());
+                    core.monitors.emit(EventKind::Accepted, &endpoint, stream.fd(), None);
+                    let (core, stop, ep) = (core.clone(), children_stop.clone(), endpoint.clone());
                     core.io.clone().spawn(async move {
-                        stream.run(core, Slot::Fresh, stop).await;
+                        stream.run(core, Slot::Fresh, stop, &ep).await;
                     });
                 }
                 // Out of file descriptors or similar: back off a little instead of spinning.
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                Err(e) => {
+                    let errno = e.raw_os_error().unwrap_or(0) as u64;
+                    core.monitors.emit(EventKind::AcceptFailed, &endpoint, errno, Some(e.to_string()));
+                    tokio::time::sleep(Duration::from_millis(10)).await
+                }
             },
             _ = signalled(&mut stop) => break,
             _ = signalled(&mut closing) => break,
         }
     }
+    let fd = listener.fd();
     drop(listener);
+    core.monitors.emit(EventKind::Closed, &endpoint, fd, None);
     drop(closed); // tells a waiting unbind that the address is free
 }
 
 /// Starts connecting (and reconnecting) on the I/O thread. Unless `immediate` is set (or the
 /// socket is a ROUTER, which needs the peer's identity), the peer exists from now on, so
 /// messages queue for it until the connection is up.
-pub(crate) fn connect(core: &Arc<SocketCore>, target: Target, stop: watch::Receiver<bool>) -> Slot {
+pub(crate) fn connect(
+    core: &Arc<SocketCore>,
+    target: Target,
+    endpoint: &str,
+    stop: watch::Receiver<bool>,
+) -> Slot {
     let opts = core.options();
     let slot = if opts.immediate || core.socket_type == SocketType::Router {
         Slot::Fresh
     } else {
         Slot::Persistent(core.add_persistent_peer())
     };
-    core.io
-        .spawn(connect_loop(core.clone(), target, slot, stop));
+    core.io.spawn(connect_loop(
+        core.clone(),
+        target,
+        endpoint.to_owned(),
+        slot,
+        stop,
+    ));
     slot
 }
 
 async fn connect_loop(
     core: Arc<SocketCore>,
     target: Target,
+    endpoint: String,
     slot: Slot,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -176,13 +227,21 @@ async fn connect_loop(
                 break;
             }
         }
+        core.monitors
+            .emit(EventKind::ConnectDelayed, &endpoint, 0, None);
         let attempt = tokio::select! {
             s = target.open(opts.ipv6) => s,
             _ = signalled(&mut stop) => break,
         };
         if let Some(stream) = attempt {
             ivl = base;
-            if stream.run(core.clone(), slot, stop.clone()).await == End::Closed {
+            core.monitors
+                .emit(EventKind::Connected, &endpoint, stream.fd(), None);
+            if stream
+                .run(core.clone(), slot, stop.clone(), &endpoint)
+                .await
+                == End::Closed
+            {
                 break;
             }
         } else if max > base {
@@ -192,6 +251,12 @@ async fn connect_loop(
         if opts.reconnect_ivl < 0 {
             break; // reconnection disabled
         }
+        core.monitors.emit(
+            EventKind::ConnectRetried,
+            &endpoint,
+            ivl.as_millis() as u64,
+            None,
+        );
         tokio::select! {
             _ = tokio::time::sleep(ivl) => {}
             _ = signalled(&mut stop) => break,
