@@ -74,7 +74,6 @@ impl OutPipe {
     }
 
     /// Whether a message would be accepted now.
-    #[cfg(test)]
     pub(crate) fn has_room(&self) -> bool {
         let s = self.lock();
         !s.closed && (s.encoded < ENCODE_CAP || s.pending.len() < s.hwm)

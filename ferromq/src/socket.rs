@@ -678,6 +678,25 @@ impl Socket {
         Ok(())
     }
 
+    /// `ZMQ_XPUB_NODROP` (PUB and XPUB): a send that would overflow a matching subscriber's
+    /// high-water mark blocks (for at most `sndtimeo`, or returns [`Error::WouldBlock`] from
+    /// `try_send`) instead of dropping the message for that subscriber.
+    pub fn set_xpub_nodrop(&self, value: bool) -> Result<()> {
+        self.only_for("xpub_nodrop", &[SocketType::Pub, SocketType::Xpub])?;
+        if let Some(p) = self.core.state().pattern.publisher() {
+            p.nodrop = value;
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_XPUB_NODROP`.
+    pub fn xpub_nodrop(&self) -> bool {
+        match &self.core.state().pattern {
+            Pattern::Publisher(p) => p.nodrop,
+            _ => false,
+        }
+    }
+
     /// `ZMQ_REQ_CORRELATE`.
     pub fn req_correlate(&self) -> bool {
         match &self.core.state().pattern {

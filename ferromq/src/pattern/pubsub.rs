@@ -109,6 +109,9 @@ pub(crate) struct Publisher {
     xpub: bool,
     /// `xpub_verbose`: pass every subscribe, not only the first for a topic.
     pub verbose: bool,
+    /// `xpub_nodrop`: when a matching subscriber is at its high-water mark, the send would
+    /// block instead of dropping the message for that subscriber.
+    pub nodrop: bool,
     /// Scratch list of matching peers, reused across sends.
     targets: Vec<PeerId>,
 }
@@ -119,12 +122,14 @@ impl Publisher {
             subscriptions: PrefixSet::new(),
             xpub,
             verbose: false,
+            nodrop: false,
             targets: Vec::new(),
         }
     }
 
-    /// Sends to every matching peer. A peer at its high-water mark misses the message; the
-    /// others are not slowed (libzmq's behaviour without `xpub_nodrop`).
+    /// Sends to every matching peer. A peer at its high-water mark misses the message and the
+    /// others are not slowed, unless `nodrop` is set: then the send waits until every matching
+    /// peer has room.
     pub fn send(&mut self, msg: Message, peers: &Peers) -> Result<Option<Message>> {
         let topic = msg.first().expect("messages have a frame");
         self.targets.clear();
@@ -133,6 +138,16 @@ impl Publisher {
         }
         self.targets.sort_unstable();
         self.targets.dedup();
+        if self.nodrop {
+            let full = self
+                .targets
+                .iter()
+                .filter_map(|&id| peers.get(id))
+                .any(|p| !p.out.has_room());
+            if full {
+                return Ok(Some(msg)); // would block: nobody gets it yet
+            }
+        }
         for &id in &self.targets {
             if let Some(p) = peers.get(id) {
                 let _ = p.out.try_push(msg.clone());
