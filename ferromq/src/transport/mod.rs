@@ -233,8 +233,12 @@ async fn connect_loop(
             s = target.open(opts.ipv6) => s,
             _ = signalled(&mut stop) => break,
         };
+        // The wait before the next attempt: the current interval, which failed attempts double
+        // (up to reconnect_ivl_max) for the one after, as libzmq does.
+        let wait;
         if let Some(stream) = attempt {
             ivl = base;
+            wait = base;
             core.monitors
                 .emit(EventKind::Connected, &endpoint, stream.fd(), None);
             if stream
@@ -244,9 +248,11 @@ async fn connect_loop(
             {
                 break;
             }
-        } else if max > base {
-            // Failed attempt: back off exponentially up to reconnect_ivl_max.
-            ivl = (ivl * 2).min(max);
+        } else {
+            wait = ivl;
+            if max > base {
+                ivl = (ivl * 2).min(max);
+            }
         }
         if opts.reconnect_ivl < 0 {
             break; // reconnection disabled
@@ -254,11 +260,11 @@ async fn connect_loop(
         core.monitors.emit(
             EventKind::ConnectRetried,
             &endpoint,
-            ivl.as_millis() as u64,
+            wait.as_millis() as u64,
             None,
         );
         tokio::select! {
-            _ = tokio::time::sleep(ivl) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = signalled(&mut stop) => break,
             _ = signalled(&mut closing), if !core.is_closed() => {}
         }
