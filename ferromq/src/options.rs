@@ -26,6 +26,15 @@ pub(crate) struct Options {
     pub heartbeat_ttl: i32,
     /// -1: the interval.
     pub heartbeat_timeout: i32,
+    /// -1: the OS default, 0: off, 1: on.
+    pub tcp_keepalive: i32,
+    /// Seconds; -1: the OS default.
+    pub tcp_keepalive_idle: i32,
+    pub tcp_keepalive_intvl: i32,
+    pub tcp_keepalive_cnt: i32,
+    /// Bytes; -1: the OS default.
+    pub sndbuf: i32,
+    pub rcvbuf: i32,
 }
 
 impl Default for Options {
@@ -44,6 +53,12 @@ impl Default for Options {
             heartbeat_ivl: 0,
             heartbeat_ttl: 0,
             heartbeat_timeout: -1,
+            tcp_keepalive: -1,
+            tcp_keepalive_idle: -1,
+            tcp_keepalive_intvl: -1,
+            tcp_keepalive_cnt: -1,
+            sndbuf: -1,
+            rcvbuf: -1,
         }
     }
 }
@@ -80,6 +95,35 @@ impl Options {
             }),
             ttl: ms(self.heartbeat_ttl),
         })
+    }
+
+    /// Applies the socket-level options to a new connection, as libzmq does for each one.
+    /// Failures are ignored, as in libzmq: a connection with the OS's defaults beats none.
+    pub fn tune(&self, socket: socket2::SockRef<'_>, tcp: bool) {
+        if let Ok(n) = usize::try_from(self.sndbuf) {
+            let _ = socket.set_send_buffer_size(n);
+        }
+        if let Ok(n) = usize::try_from(self.rcvbuf) {
+            let _ = socket.set_recv_buffer_size(n);
+        }
+        if !tcp || self.tcp_keepalive < 0 {
+            return;
+        }
+        let _ = socket.set_keepalive(self.tcp_keepalive == 1);
+        if self.tcp_keepalive == 1 {
+            let secs = |v: i32| u64::try_from(v).ok().map(Duration::from_secs);
+            let mut ka = socket2::TcpKeepalive::new();
+            if let Some(t) = secs(self.tcp_keepalive_idle) {
+                ka = ka.with_time(t);
+            }
+            if let Some(t) = secs(self.tcp_keepalive_intvl) {
+                ka = ka.with_interval(t);
+            }
+            if let Ok(n) = u32::try_from(self.tcp_keepalive_cnt) {
+                ka = ka.with_retries(n);
+            }
+            let _ = socket.set_tcp_keepalive(&ka);
+        }
     }
 
     /// The handshake deadline; `None` when 0 (disabled).

@@ -572,6 +572,82 @@ impl Socket {
         self.opts().heartbeat_ttl
     }
 
+    /// `ZMQ_TCP_KEEPALIVE`: TCP keepalive on every tcp connection (-1, the default: the OS's
+    /// setting; 0: off; 1: on).
+    pub fn set_tcp_keepalive(&self, value: i32) -> Result<()> {
+        if !(-1..=1).contains(&value) {
+            return Err(Error::InvalidOption {
+                option: "tcp_keepalive",
+                reason: format!("{value} is not -1, 0 or 1"),
+            });
+        }
+        self.opts().tcp_keepalive = value;
+        Ok(())
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE`.
+    pub fn tcp_keepalive(&self) -> i32 {
+        self.opts().tcp_keepalive
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_IDLE` in seconds: idle time before the first probe (-1: the OS's).
+    pub fn set_tcp_keepalive_idle(&self, value: i32) -> Result<()> {
+        self.opts().tcp_keepalive_idle = at_least("tcp_keepalive_idle", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_IDLE`.
+    pub fn tcp_keepalive_idle(&self) -> i32 {
+        self.opts().tcp_keepalive_idle
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_INTVL` in seconds: between probes (-1: the OS's).
+    pub fn set_tcp_keepalive_intvl(&self, value: i32) -> Result<()> {
+        self.opts().tcp_keepalive_intvl = at_least("tcp_keepalive_intvl", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_INTVL`.
+    pub fn tcp_keepalive_intvl(&self) -> i32 {
+        self.opts().tcp_keepalive_intvl
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_CNT`: unanswered probes before the connection is dropped (-1: the
+    /// OS's).
+    pub fn set_tcp_keepalive_cnt(&self, value: i32) -> Result<()> {
+        self.opts().tcp_keepalive_cnt = at_least("tcp_keepalive_cnt", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_TCP_KEEPALIVE_CNT`.
+    pub fn tcp_keepalive_cnt(&self) -> i32 {
+        self.opts().tcp_keepalive_cnt
+    }
+
+    /// `ZMQ_SNDBUF` in bytes: the kernel send buffer of each connection (-1, the default: the
+    /// OS's). Applies to connections made after it is set.
+    pub fn set_sndbuf(&self, value: i32) -> Result<()> {
+        self.opts().sndbuf = at_least("sndbuf", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_SNDBUF`.
+    pub fn sndbuf(&self) -> i32 {
+        self.opts().sndbuf
+    }
+
+    /// `ZMQ_RCVBUF` in bytes: the kernel receive buffer of each connection (-1, the default:
+    /// the OS's). Applies to connections made after it is set.
+    pub fn set_rcvbuf(&self, value: i32) -> Result<()> {
+        self.opts().rcvbuf = at_least("rcvbuf", value, -1)?;
+        Ok(())
+    }
+
+    /// `ZMQ_RCVBUF`.
+    pub fn rcvbuf(&self) -> i32 {
+        self.opts().rcvbuf
+    }
+
     /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message to an unknown routing id fails with
     /// [`Error::HostUnreachable`] instead of being dropped, and a peer at its high-water mark
     /// blocks the send instead of losing the message.

@@ -41,13 +41,16 @@ impl Stream {
         endpoint: &str,
     ) -> End {
         let fd = self.fd();
+        let opts = core.options();
         match self {
             Stream::Tcp(s) => {
                 let _ = s.set_nodelay(true);
+                opts.tune(socket2::SockRef::from(&s), true);
                 let (rd, wr) = s.into_split();
                 engine::run(core, rd, wr, slot, stop, endpoint, fd).await
             }
             Stream::Unix(s) => {
+                opts.tune(socket2::SockRef::from(&s), false);
                 let (rd, wr) = s.into_split();
                 engine::run(core, rd, wr, slot, stop, endpoint, fd).await
             }
