@@ -44,7 +44,7 @@ fn a_stalled_subscriber_costs_bounded_memory() {
         s.set_rcvtimeo(TIMEOUT_MS).unwrap();
     }
     let before = rss_mib();
-    let body = vec![b'x'; 100];
+    let body = [b'x'; 100];
     for batch in 0..BATCHES {
         // Paced below the readers' speed: a batch within their high-water marks, then they
         // catch up before the next one.
