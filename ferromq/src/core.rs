@@ -159,6 +159,8 @@ struct InQueue {
     room: Arc<Notify>,
     /// The peer detached: drop the queue once it is drained.
     detached: bool,
+    /// `conflate`: keep only the newest message.
+    conflate: bool,
 }
 
 impl Inbox {
@@ -265,7 +267,7 @@ impl SocketCore {
         st.peers.insert(
             id,
             Peer {
-                out: Arc::new(OutPipe::new(Options::hwm(opts.sndhwm))),
+                out: Arc::new(OutPipe::for_options(&opts)),
                 routing_id: Bytes::new(),
                 zmtp_minor: None,
             },
@@ -311,7 +313,7 @@ impl SocketCore {
                 }
             }
             Slot::Fresh => {
-                let out = Arc::new(OutPipe::new(Options::hwm(opts.sndhwm)));
+                let out = Arc::new(OutPipe::for_options(&opts));
                 peers.insert(
                     id,
                     Peer {
@@ -392,11 +394,19 @@ impl SocketCore {
         };
         let was_empty = inbox.active.is_empty();
         let queue_was_empty = q.msgs.is_empty();
-        q.msgs.extend(batch.drain(..));
+        if q.conflate {
+            if let Some(newest) = batch.pop() {
+                q.msgs.clear();
+                q.msgs.push_back(newest);
+            }
+            batch.clear();
+        } else {
+            q.msgs.extend(batch.drain(..));
+        }
         if queue_was_empty && !q.msgs.is_empty() {
             inbox.active.push_back(id);
         }
-        let full = q.msgs.len() >= q.hwm;
+        let full = !q.conflate && q.msgs.len() >= q.hwm;
         q.reader_waiting = full;
         drop(st);
         if was_empty {
@@ -468,6 +478,7 @@ fn in_queue(opts: &Options, routing_id: Bytes) -> InQueue {
         reader_waiting: false,
         room: Arc::new(Notify::new()),
         detached: false,
+        conflate: opts.conflate,
     }
 }
 
@@ -492,6 +503,7 @@ mod tests {
             reader_waiting: false,
             room: Arc::new(Notify::new()),
             detached: false,
+            conflate: false,
         }
     }
 

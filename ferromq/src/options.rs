@@ -35,6 +35,7 @@ pub(crate) struct Options {
     /// Bytes; -1: the OS default.
     pub sndbuf: i32,
     pub rcvbuf: i32,
+    pub conflate: bool,
 }
 
 impl Default for Options {
@@ -59,6 +60,7 @@ impl Default for Options {
             tcp_keepalive_cnt: -1,
             sndbuf: -1,
             rcvbuf: -1,
+            conflate: false,
         }
     }
 }

@@ -36,6 +36,8 @@ struct OutState {
     /// Messages waiting for room in the batch: the HWM applies to these.
     pending: VecDeque<Message>,
     hwm: usize,
+    /// `conflate`: only the last message waits; nothing is encoded before the writer takes it.
+    conflate: bool,
     /// The writer is parked waiting for data.
     writer_parked: bool,
     /// The peer is gone for good: the writer must stop.
@@ -54,6 +56,13 @@ pub(crate) enum Taken {
 }
 
 impl OutPipe {
+    /// A pipe with the socket's sending options.
+    pub(crate) fn for_options(opts: &crate::options::Options) -> Self {
+        let pipe = OutPipe::new(crate::options::Options::hwm(opts.sndhwm));
+        pipe.lock().conflate = opts.conflate;
+        pipe
+    }
+
     pub(crate) fn new(hwm: usize) -> Self {
         OutPipe {
             state: Mutex::new(OutState {
@@ -62,6 +71,7 @@ impl OutPipe {
                 encoded: 0,
                 pending: VecDeque::new(),
                 hwm,
+                conflate: false,
                 writer_parked: false,
                 closed: false,
             }),
@@ -76,7 +86,7 @@ impl OutPipe {
     /// Whether a message would be accepted now.
     pub(crate) fn has_room(&self) -> bool {
         let s = self.lock();
-        !s.closed && (s.encoded < ENCODE_CAP || s.pending.len() < s.hwm)
+        !s.closed && (s.conflate || s.encoded < ENCODE_CAP || s.pending.len() < s.hwm)
     }
 
     /// Queues a whole message, or hands it back when the pipe is at its high-water mark.
@@ -85,7 +95,11 @@ impl OutPipe {
         if s.closed {
             return Err(msg);
         }
-        if s.pending.is_empty() && s.encoded < ENCODE_CAP {
+        if s.conflate {
+            // Only the newest message waits; an older one not yet taken is replaced.
+            s.pending.clear();
+            s.pending.push_back(msg);
+        } else if s.pending.is_empty() && s.encoded < ENCODE_CAP {
             s.encode(&msg);
         } else if s.pending.len() < s.hwm {
             s.pending.push_back(msg);
@@ -135,11 +149,19 @@ impl OutPipe {
         if s.closed {
             return Taken::Closed;
         }
-        if s.encoded == 0 {
+        if s.encoded == 0 && s.pending.is_empty() {
             s.writer_parked = true;
             return Taken::Nothing;
         }
         let was_full = s.pending.len() >= s.hwm;
+        // Pending messages come first when there is room (only with conflate, which never
+        // encodes at send time; otherwise messages wait only while the batch is full).
+        while s.encoded < ENCODE_CAP {
+            let Some(m) = s.pending.pop_front() else {
+                break;
+            };
+            s.encode(&m);
+        }
         s.freeze_enc();
         out.extend(s.segs.drain(..));
         s.encoded = 0;
@@ -237,6 +259,18 @@ mod tests {
         // Large frames go by reference.
         assert!(chunks.iter().any(|c| c.as_ptr() == big.as_ptr()));
         assert_eq!(drain(&pipe), b"\x00\x01a\x00\x01b");
+        assert!(pipe.is_empty());
+    }
+
+    #[test]
+    fn conflate_keeps_only_the_newest_message() {
+        let pipe = OutPipe::new(1);
+        pipe.lock().conflate = true;
+        for m in ["a", "b", "c"] {
+            pipe.try_push(Message::from(m)).unwrap(); // never refused
+        }
+        assert!(pipe.has_room());
+        assert_eq!(drain(&pipe), b"\x00\x01c");
         assert!(pipe.is_empty());
     }
 

@@ -648,6 +648,22 @@ impl Socket {
         self.opts().rcvbuf
     }
 
+    /// `ZMQ_CONFLATE` (PUSH, PULL, PUB, SUB, DEALER): keep only the newest message in each
+    /// queue, in and out, ignoring the high-water marks; for state updates where only the
+    /// latest matters. Applies to connections made after it is set. As in libzmq, meant for
+    /// single-frame messages (a multipart message is kept or replaced whole).
+    pub fn set_conflate(&self, value: bool) -> Result<()> {
+        use SocketType::*;
+        self.only_for("conflate", &[Push, Pull, Pub, Sub, Dealer])?;
+        self.opts().conflate = value;
+        Ok(())
+    }
+
+    /// `ZMQ_CONFLATE`.
+    pub fn conflate(&self) -> bool {
+        self.opts().conflate
+    }
+
     /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message to an unknown routing id fails with
     /// [`Error::HostUnreachable`] instead of being dropped, and a peer at its high-water mark
     /// blocks the send instead of losing the message.
