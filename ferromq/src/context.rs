@@ -27,6 +27,8 @@ pub(crate) struct ContextInner {
     threads: Vec<IoThread>,
     /// Which I/O thread gets the next socket.
     next: AtomicUsize,
+    /// The `inproc://` names bound in this context.
+    pub(crate) inproc: crate::transport::inproc::Registry,
 }
 
 /// One I/O thread: an event loop that runs until the context ends and its connections have
@@ -170,6 +172,7 @@ impl Context {
             inner: Arc::new(ContextInner {
                 threads,
                 next: AtomicUsize::new(0),
+                inproc: Default::default(),
             }),
         })
     }

@@ -23,6 +23,7 @@ use crate::context::Io;
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::pipe::OutPipe;
+use crate::transport::inproc::{Activations, InprocPipe, Pipes};
 use crate::{Error, Message, Result, SocketType};
 
 /// Identifies one peer of one socket for its whole life (across reconnects, for connected
@@ -75,9 +76,65 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Where messages routed to a peer go.
+pub(crate) enum Out {
+    /// Encoded for a tcp or ipc connection.
+    Wire(Arc<OutPipe>),
+    /// Moved, as they are, to an inproc peer.
+    Inproc(Arc<InprocPipe>),
+}
+
+impl Out {
+    /// Whether a message would be accepted now.
+    pub fn has_room(&self) -> bool {
+        match self {
+            Out::Wire(p) => p.has_room(),
+            Out::Inproc(p) => p.has_room(),
+        }
+    }
+
+    /// Queues a message, or hands it back at the high-water mark.
+    pub fn try_push(&self, msg: Message) -> std::result::Result<(), Message> {
+        match self {
+            Out::Wire(p) => p.try_push(msg),
+            Out::Inproc(p) => p.try_push(msg),
+        }
+    }
+
+    /// Sends a subscription change (SUB, XSUB) to a peer speaking ZMTP 3.`minor`.
+    pub fn subscription(&self, subscribe: bool, topic: &Bytes, minor: u8) {
+        match self {
+            Out::Wire(p) => {
+                p.push_command(crate::pattern::subscription_bytes(subscribe, topic, minor))
+            }
+            Out::Inproc(p) => {
+                p.push_command(crate::pattern::subscription_message(subscribe, topic))
+            }
+        }
+    }
+
+    /// Drops the peer: what is queued for it is dropped and its connection ends.
+    pub fn close(&self) {
+        match self {
+            Out::Wire(p) => p.close(),
+            Out::Inproc(p) => {
+                p.close(true);
+            }
+        }
+    }
+
+    /// Whether nothing waits to be sent.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Out::Wire(p) => p.is_empty(),
+            Out::Inproc(p) => p.is_empty(),
+        }
+    }
+}
+
 /// One peer as routing sees it.
 pub(crate) struct Peer {
-    pub out: Arc<OutPipe>,
+    pub out: Out,
     /// The peer's routing id: its `Identity`, or one generated for it (ROUTER).
     pub routing_id: Bytes,
     /// The ZMTP minor version of the live connection; `None` while a connected-to peer has no
@@ -148,10 +205,17 @@ pub(crate) struct Inbox {
     queues: IdMap<InQueue>,
     /// Peers whose queue is not empty, in the order they will be served.
     active: VecDeque<PeerId>,
+    /// Inproc peers whose pipes became non-empty, not yet in `active`.
+    pub activations: Arc<Activations>,
+    /// A publisher: inproc input is taken by [`SocketCore::absorb`], never by `pop`.
+    absorbs: bool,
 }
 
 struct InQueue {
+    /// Messages from a tcp or ipc connection (and, on an XPUB, what the application reads).
     msgs: VecDeque<Message>,
+    /// An inproc peer's pipe, read directly.
+    inproc: Option<Arc<InprocPipe>>,
     routing_id: Bytes,
     hwm: usize,
     /// The connection's reader waits for room.
@@ -177,21 +241,46 @@ impl Inbox {
 
     /// Takes the next message in fair-queue order, with the peer it came from.
     pub fn pop(&mut self) -> Option<(PeerId, Bytes, Message)> {
-        let id = self.active.pop_front()?;
-        let q = self.queues.get_mut(&id)?;
-        let msg = q.msgs.pop_front()?;
-        let routing_id = q.routing_id.clone();
-        if !q.msgs.is_empty() {
-            self.active.push_back(id);
+        if !self.absorbs {
+            self.activations.drain_into(&mut self.active);
         }
-        if q.reader_waiting && q.msgs.len() < q.hwm {
-            q.reader_waiting = false;
-            q.room.notify_one();
+        loop {
+            let id = self.active.pop_front()?;
+            let Some(q) = self.queues.get_mut(&id) else {
+                continue; // an inproc peer that left before its activation was seen
+            };
+            let (msg, more) = match q.msgs.pop_front() {
+                Some(msg) => {
+                    if q.reader_waiting && q.msgs.len() < q.hwm {
+                        q.reader_waiting = false;
+                        q.room.notify_one();
+                    }
+                    (Some(msg), !q.msgs.is_empty())
+                }
+                None => match &q.inproc {
+                    Some(pipe) if !self.absorbs => pipe.pop(),
+                    _ => (None, false),
+                },
+            };
+            let routing_id = match msg {
+                Some(_) => q.routing_id.clone(),
+                None => Bytes::new(),
+            };
+            if more {
+                self.active.push_back(id);
+            } else if q.detached && q.is_empty() {
+                self.queues.remove(&id);
+            }
+            if let Some(msg) = msg {
+                return Some((id, routing_id, msg));
+            }
         }
-        if q.detached && q.msgs.is_empty() {
-            self.queues.remove(&id);
-        }
-        Some((id, routing_id, msg))
+    }
+}
+
+impl InQueue {
+    fn is_empty(&self) -> bool {
+        self.msgs.is_empty() && !self.inproc.as_ref().is_some_and(|p| !p.is_empty())
     }
 }
 
@@ -222,6 +311,10 @@ impl SocketCore {
     pub fn new(socket_type: SocketType, io: Io) -> Result<Arc<SocketCore>> {
         let options = Options::default();
         let pattern = Pattern::new(socket_type)?;
+        let inbox = Inbox {
+            absorbs: matches!(pattern, Pattern::Publisher(_)),
+            ..Inbox::default()
+        };
         Ok(Arc::new(SocketCore {
             socket_type,
             options: Mutex::new(options),
@@ -229,7 +322,7 @@ impl SocketCore {
             sndtimeo: AtomicI32::new(-1),
             state: Mutex::new(State {
                 peers: Peers::default(),
-                inbox: Inbox::default(),
+                inbox,
                 pattern,
                 closed: false,
                 last_endpoint: None,
@@ -267,7 +360,7 @@ impl SocketCore {
         st.peers.insert(
             id,
             Peer {
-                out: Arc::new(OutPipe::for_options(&opts)),
+                out: Out::Wire(Arc::new(OutPipe::for_options(&opts))),
                 routing_id: Bytes::new(),
                 zmtp_minor: None,
             },
@@ -306,9 +399,12 @@ impl SocketCore {
                 peer.routing_id = routing_id;
                 peer.zmtp_minor = Some(zmtp_minor);
                 let q = inbox.queues.get_mut(&id)?;
+                let Out::Wire(out) = &peer.out else {
+                    return None;
+                };
                 Attached {
                     id,
-                    out: peer.out.clone(),
+                    out: out.clone(),
                     room: q.room.clone(),
                 }
             }
@@ -317,7 +413,7 @@ impl SocketCore {
                 peers.insert(
                     id,
                     Peer {
-                        out: out.clone(),
+                        out: Out::Wire(out.clone()),
                         routing_id: routing_id.clone(),
                         zmtp_minor: Some(zmtp_minor),
                     },
@@ -354,18 +450,91 @@ impl SocketCore {
         let inbox_was_empty = inbox.active.is_empty();
         pattern.detach(id, peers, inbox);
         let now_readable = inbox_was_empty && !inbox.active.is_empty();
+        let mut remote = None;
         if let Some(peer) = peers.remove(id) {
-            peer.out.close();
+            match &peer.out {
+                Out::Wire(pipe) => pipe.close(),
+                // What was sent stays readable by the peer, as in libzmq.
+                Out::Inproc(pipe) => remote = pipe.close(false),
+            }
         }
         if let Some(q) = inbox.queues.get_mut(&id) {
             q.detached = true;
-            if q.msgs.is_empty() {
+            if let Some(pipe) = &q.inproc {
+                pipe.close(false);
+            }
+            if q.is_empty() || inbox.absorbs {
                 inbox.queues.remove(&id);
             }
         }
         drop(st);
         if now_readable {
             self.readable.notify(usize::MAX);
+        }
+        // An inproc peer leaves the other socket too (there is no reconnecting).
+        if let Some(other) = remote.and_then(|(core, id)| core.upgrade().map(|c| (c, id))) {
+            other.0.detach(Slot::Fresh, other.1, true);
+        }
+    }
+
+    /// Joins one side of an inproc connection to this socket's routing. `None` when the
+    /// socket is closed or its pattern refuses the peer.
+    pub fn attach_inproc(self: &Arc<Self>, identity: &Bytes, pipes: &Pipes) -> Option<PeerId> {
+        let opts = self.options();
+        let mut st = self.state();
+        if st.closed {
+            return None;
+        }
+        let State {
+            peers,
+            inbox,
+            pattern,
+            ..
+        } = &mut *st;
+        let id = next_peer_id();
+        let routing_id = pattern.attach(id, identity, peers)?;
+        peers.insert(
+            id,
+            Peer {
+                out: Out::Inproc(pipes.out.clone()),
+                routing_id: routing_id.clone(),
+                zmtp_minor: Some(1),
+            },
+        );
+        let mut q = in_queue(&opts, routing_id);
+        q.inproc = Some(pipes.inp.clone());
+        inbox.queues.insert(id, q);
+        let waiting = pipes.inp.set_reader(self, id, inbox.activations.clone());
+        if waiting {
+            inbox.activations.add(id);
+        }
+        pattern.attached(id, peers);
+        drop(st);
+        self.writable.notify(usize::MAX);
+        if waiting {
+            self.readable.notify(usize::MAX);
+        }
+        Some(id)
+    }
+
+    /// A publisher takes the subscriptions its inproc peers sent (there is no I/O thread to
+    /// do it, as for tcp): before each send and receive, like libzmq's command processing.
+    fn absorb(st: &mut State) {
+        let State { inbox, pattern, .. } = st;
+        let Some(publisher) = pattern.publisher() else {
+            return;
+        };
+        let mut ids = Vec::new();
+        inbox.activations.drain_into(&mut ids);
+        let mut msgs = Vec::new();
+        for id in ids {
+            let Some(pipe) = inbox.queues.get(&id).and_then(|q| q.inproc.clone()) else {
+                continue;
+            };
+            pipe.pop_all(&mut msgs);
+            for msg in msgs.drain(..) {
+                publisher.input(id, msg, inbox);
+            }
         }
     }
 
@@ -432,11 +601,28 @@ impl SocketCore {
     pub fn close(&self) {
         let mut st = self.state();
         st.closed = true;
-        let pipes: Vec<_> = st.peers.map.values().map(|p| p.out.clone()).collect();
+        let linger0 = self.options().linger() == Some(std::time::Duration::ZERO);
+        let mut wire = Vec::new();
+        let mut inproc = Vec::new();
+        for (&id, peer) in &st.peers.map {
+            match &peer.out {
+                Out::Wire(pipe) => wire.push(pipe.clone()),
+                Out::Inproc(pipe) => {
+                    // Messages already in an inproc pipe are the peer's, unless linger is 0.
+                    if linger0 {
+                        pipe.close(true);
+                    }
+                    inproc.push(id);
+                }
+            }
+        }
         drop(st);
         self.closing.send_replace(true);
-        for p in pipes {
+        for p in wire {
             p.nudge();
+        }
+        for id in inproc {
+            self.detach(Slot::Fresh, id, true);
         }
         self.readable.notify(usize::MAX);
         self.writable.notify(usize::MAX);
@@ -455,6 +641,9 @@ impl SocketCore {
         if st.closed {
             return Err(Error::Closed);
         }
+        if st.inbox.absorbs {
+            Self::absorb(&mut st);
+        }
         let State { peers, pattern, .. } = &mut *st;
         pattern.send(self.socket_type, msg, peers)
     }
@@ -465,6 +654,9 @@ impl SocketCore {
         if st.closed {
             return Err(Error::Closed);
         }
+        if st.inbox.absorbs {
+            Self::absorb(&mut st);
+        }
         let State { inbox, pattern, .. } = &mut *st;
         pattern.recv(self.socket_type, inbox)
     }
@@ -473,6 +665,7 @@ impl SocketCore {
 fn in_queue(opts: &Options, routing_id: Bytes) -> InQueue {
     InQueue {
         msgs: VecDeque::new(),
+        inproc: None,
         routing_id,
         hwm: Options::hwm(opts.rcvhwm),
         reader_waiting: false,
@@ -498,6 +691,7 @@ mod tests {
     fn queue(hwm: usize) -> InQueue {
         InQueue {
             msgs: VecDeque::new(),
+            inproc: None,
             routing_id: Bytes::new(),
             hwm,
             reader_waiting: false,

@@ -51,7 +51,7 @@ pub struct Socket {
     partial: Mutex<std::collections::VecDeque<Bytes>>,
     rcvmore: std::sync::atomic::AtomicBool,
     // Keeps the context (and its I/O thread) alive as long as the socket.
-    _context: Arc<ContextInner>,
+    context: Arc<ContextInner>,
 }
 
 /// An endpoint this socket is bound or connected to.
@@ -64,6 +64,8 @@ struct Bound {
     closed: Option<std::sync::mpsc::Receiver<()>>,
     /// For connects: where the peer lives.
     slot: Option<Slot>,
+    /// For inproc binds: the name in the context's registry.
+    inproc_name: Option<String>,
 }
 
 impl Bound {
@@ -75,6 +77,7 @@ impl Bound {
             stop,
             closed: None,
             slot: Some(slot),
+            inproc_name: None,
         }
     }
 }
@@ -86,7 +89,7 @@ impl Socket {
             endpoints: Mutex::new(Vec::new()),
             partial: Mutex::new(std::collections::VecDeque::new()),
             rcvmore: std::sync::atomic::AtomicBool::new(false),
-            _context: context,
+            context,
         })
     }
 
@@ -110,7 +113,19 @@ impl Socket {
         let listening = match parsed {
             Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx),
             Endpoint::Ipc(address) => ipc::bind(&self.core, endpoint, &address, stop_rx),
-            Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
+            Endpoint::Inproc(name) => {
+                self.context.inproc.bind(&self.core, endpoint, &name)?;
+                self.add_endpoint(Bound {
+                    role: Role::Bind,
+                    given: endpoint.to_owned(),
+                    resolved: endpoint.to_owned(),
+                    stop,
+                    closed: None,
+                    slot: None,
+                    inproc_name: Some(name),
+                });
+                return Ok(());
+            }
         };
         let listening = listening.inspect_err(|e| {
             let errno = match e {
@@ -129,6 +144,7 @@ impl Socket {
             stop,
             closed: Some(listening.closed),
             slot: None,
+            inproc_name: None,
         };
         self.add_endpoint(bound);
         Ok(())
@@ -154,7 +170,13 @@ impl Socket {
                 })?;
                 Target::Ipc(address)
             }
-            Endpoint::Inproc(_) => return Err(not_yet(endpoint)),
+            Endpoint::Inproc(name) => {
+                let slot = self.context.inproc.connect(&self.core, &name);
+                let mut bound = Bound::connected(endpoint, stop, Slot::Fresh);
+                bound.slot = slot.map(Slot::Persistent);
+                self.add_endpoint(bound);
+                return Ok(());
+            }
         };
         let slot = transport::connect(&self.core, target, endpoint, stop_rx);
         let bound = Bound::connected(endpoint, stop, slot);
@@ -198,6 +220,9 @@ impl Socket {
                 let bound = eps.remove(i);
                 drop(eps);
                 bound.stop.send_replace(true);
+                if let Some(name) = &bound.inproc_name {
+                    self.context.inproc.unbind(&self.core, name);
+                }
                 if let Some(slot @ Slot::Persistent(id)) = bound.slot {
                     // Like libzmq, nothing is routed to a disconnected peer from now on, even
                     // though its connection closes a moment later on the I/O thread.
@@ -809,15 +834,12 @@ fn wait(listener: event_listener::EventListener, deadline: Option<Instant>) -> R
     }
 }
 
-fn not_yet(endpoint: &str) -> Error {
-    Error::InvalidEndpoint {
-        endpoint: endpoint.to_owned(),
-        reason: "the inproc transport is not implemented yet; use tcp or ipc".into(),
-    }
-}
-
 impl Drop for Socket {
     fn drop(&mut self) {
+        let eps = self.endpoints.get_mut().unwrap_or_else(|e| e.into_inner());
+        for name in eps.iter().filter_map(|b| b.inproc_name.as_ref()) {
+            self.context.inproc.unbind(&self.core, name);
+        }
         self.core.close();
     }
 }

@@ -24,7 +24,7 @@ use bytes::Bytes;
 use crate::core::{Inbox, PeerId, Peers};
 use crate::{Error, Message, Result, SocketType};
 
-pub(crate) use pubsub::{subscription_message, Publisher, Subscriber};
+pub(crate) use pubsub::{subscription_bytes, subscription_message, Publisher, Subscriber};
 pub(crate) use rep::Rep;
 pub(crate) use req::Req;
 pub(crate) use router::Router;

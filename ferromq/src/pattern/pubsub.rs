@@ -241,8 +241,7 @@ impl Subscriber {
         if changed {
             for peer in peers.iter() {
                 if let Some(minor) = peer.zmtp_minor {
-                    peer.out
-                        .push_command(subscription_bytes(subscribe, &topic, minor));
+                    peer.out.subscription(subscribe, &topic, minor);
                 }
             }
         }
@@ -256,8 +255,7 @@ impl Subscriber {
         let mut topics: Vec<&Bytes> = self.topics.topics.keys().collect();
         topics.sort_unstable();
         for topic in topics {
-            peer.out
-                .push_command(subscription_bytes(true, topic, minor));
+            peer.out.subscription(true, topic, minor);
         }
     }
 

@@ -2,6 +2,7 @@
 //! that errors reach the caller) and how to dial; accepting, reconnecting and running the
 //! connections is shared here.
 
+pub(crate) mod inproc;
 pub(crate) mod ipc;
 pub(crate) mod tcp;
 

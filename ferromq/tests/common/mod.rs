@@ -109,14 +109,23 @@ pub enum Binder {
 pub enum Transport {
     Tcp,
     Ipc,
+    /// ferromq only: sockets of one context.
+    Inproc,
 }
+
+/// Every transport ferromq sockets can join over.
+pub const TRANSPORTS: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transport::Inproc];
 
 /// A fresh endpoint to bind: a free loopback port, or a socket file no other test uses.
 pub fn bind_endpoint(transport: Transport) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     match transport {
         Transport::Tcp => "tcp://127.0.0.1:*".into(),
+        Transport::Inproc => {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("inproc://ferromq-test-{n}")
+        }
         Transport::Ipc => {
-            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let dir = std::env::temp_dir();
             format!(
@@ -201,9 +210,19 @@ pub fn joined_over(
 
 /// Two ferromq sockets joined over tcp, `a` binding.
 pub fn ferro_pair(ctx: &Context, a: SocketType, b: SocketType) -> (Socket, Socket) {
+    ferro_pair_over(Transport::Tcp, ctx, a, b)
+}
+
+/// Two ferromq sockets joined over `transport`, `a` binding.
+pub fn ferro_pair_over(
+    transport: Transport,
+    ctx: &Context,
+    a: SocketType,
+    b: SocketType,
+) -> (Socket, Socket) {
     let sa = ferro(ctx, a);
     let sb = ferro(ctx, b);
-    let ep = ferro_bind(&sa);
+    let ep = ferro_bind_over(&sa, transport);
     sb.connect(&ep).unwrap();
     (sa, sb)
 }

@@ -1,0 +1,405 @@
+//! inproc: sockets of one [`Context`](crate::Context) joined by a pair of message queues.
+//!
+//! ```text
+//!   socket A ── send ─► InprocPipe (A→B) ─► recv ── socket B
+//!            ◄─ recv ── InprocPipe (B→A) ◄─ send ──
+//! ```
+//!
+//! No encoding, no I/O thread, no copy: a send moves the [`Message`] (its frames are
+//! reference-counted `Bytes`) into the pipe and a receive moves it out. Each pipe has its own
+//! small lock, so a sender never takes the receiving socket's lock: the lock order is
+//! "a socket's state, then a pipe, then the receiver's activation list", never two sockets.
+//!
+//! A pipe that goes from empty to non-empty puts its peer id on the receiver's activation list
+//! and wakes the receiver, once: until the receiver finds the pipe empty again, further sends
+//! only queue. A receive that takes a pipe down from its high-water mark wakes blocked senders.
+//!
+//! Like libzmq, a connect may come before the bind: the connecting side gets its pipes at
+//! once (messages queue up to its `sndhwm`), and the bind joins them to the binding socket.
+//! The high-water mark of a joined pipe is the sender's `sndhwm` plus the receiver's `rcvhwm`
+//! (unlimited if either is 0), as in libzmq. There is no reconnection: when either side closes
+//! or disconnects, both pipes close; messages already in a pipe can still be read.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use bytes::Bytes;
+
+use crate::core::{PeerId, SocketCore};
+use crate::options::Options;
+use crate::{Error, Message, Result};
+
+/// Peers whose inproc pipes became non-empty, for their reader to pick up. A leaf lock.
+#[derive(Default)]
+pub(crate) struct Activations {
+    any: AtomicBool,
+    ids: Mutex<Vec<PeerId>>,
+}
+
+impl Activations {
+    pub fn add(&self, id: PeerId) {
+        lock(&self.ids).push(id);
+        self.any.store(true, Ordering::Release);
+    }
+
+    /// Moves the activated ids into `out`; cheap when there are none.
+    pub fn drain_into(&self, out: &mut impl Extend<PeerId>) {
+        if self.any.swap(false, Ordering::Acquire) {
+            out.extend(lock(&self.ids).drain(..));
+        }
+    }
+}
+
+/// The receiving end of a pipe, once known.
+struct Reader {
+    core: Weak<SocketCore>,
+    id: PeerId,
+    activations: Arc<Activations>,
+}
+
+/// One direction of an inproc connection.
+pub(crate) struct InprocPipe {
+    state: Mutex<PipeState>,
+}
+
+struct PipeState {
+    msgs: VecDeque<Message>,
+    /// Messages the pipe holds before a send would block; 0: no limit.
+    hwm: usize,
+    conflate: bool,
+    /// The reader was told the pipe is non-empty and has not yet found it empty.
+    signalled: bool,
+    /// No more messages may enter; those inside can still be read.
+    closed: bool,
+    reader: Option<Reader>,
+    /// The sending socket, woken when the pipe gets room.
+    writer: Weak<SocketCore>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl InprocPipe {
+    fn new(writer: Weak<SocketCore>, hwm: usize, conflate: bool) -> Arc<InprocPipe> {
+        Arc::new(InprocPipe {
+            state: Mutex::new(PipeState {
+                msgs: VecDeque::new(),
+                hwm,
+                conflate,
+                signalled: false,
+                closed: false,
+                reader: None,
+                writer,
+            }),
+        })
+    }
+
+    fn full(s: &PipeState) -> bool {
+        !s.conflate && s.hwm != 0 && s.msgs.len() >= s.hwm
+    }
+
+    /// Whether a message would be accepted now.
+    pub fn has_room(&self) -> bool {
+        let s = lock(&self.state);
+        !s.closed && !Self::full(&s)
+    }
+
+    /// Queues a message, or hands it back when the pipe is full or closed.
+    pub fn try_push(&self, msg: Message) -> std::result::Result<(), Message> {
+        let mut s = lock(&self.state);
+        if s.closed || Self::full(&s) {
+            return Err(msg);
+        }
+        if s.conflate {
+            s.msgs.clear();
+        }
+        s.msgs.push_back(msg);
+        self.signal(s);
+        Ok(())
+    }
+
+    /// Queues a message that no high-water mark holds back (a subscription).
+    pub fn push_command(&self, msg: Message) {
+        let mut s = lock(&self.state);
+        if !s.closed {
+            s.msgs.push_back(msg);
+            self.signal(s);
+        }
+    }
+
+    /// Tells the reader, once, that the pipe holds messages.
+    fn signal(&self, mut s: MutexGuard<'_, PipeState>) {
+        if s.signalled {
+            return;
+        }
+        let Some(reader) = &s.reader else { return };
+        let (core, id, activations) = (reader.core.clone(), reader.id, reader.activations.clone());
+        s.signalled = true;
+        drop(s);
+        activations.add(id);
+        if let Some(core) = core.upgrade() {
+            core.readable.notify(usize::MAX);
+        }
+    }
+
+    /// Reader side: the next message, and whether more follow. When the pipe is found empty
+    /// the reader must be told again by the next send.
+    pub fn pop(&self) -> (Option<Message>, bool) {
+        let mut s = lock(&self.state);
+        let was_full = Self::full(&s);
+        let msg = s.msgs.pop_front();
+        let more = !s.msgs.is_empty();
+        if !more {
+            s.signalled = false;
+        }
+        let writer = if was_full && msg.is_some() {
+            s.writer.upgrade()
+        } else {
+            None
+        };
+        drop(s);
+        if let Some(w) = writer {
+            w.writable.notify(usize::MAX);
+        }
+        (msg, more)
+    }
+
+    /// Reader side: takes every message at once (a publisher reading subscriptions).
+    pub fn pop_all(&self, out: &mut Vec<Message>) {
+        let mut s = lock(&self.state);
+        let was_full = Self::full(&s);
+        out.extend(s.msgs.drain(..));
+        s.signalled = false;
+        let writer = if was_full { s.writer.upgrade() } else { None };
+        drop(s);
+        if let Some(w) = writer {
+            w.writable.notify(usize::MAX);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        lock(&self.state).msgs.is_empty()
+    }
+
+    /// Makes `core` the reader, as peer `id`. Returns whether messages already wait, in which
+    /// case the caller must activate `id` itself (it holds the reader's state).
+    pub fn set_reader(
+        &self,
+        core: &Arc<SocketCore>,
+        id: PeerId,
+        activations: Arc<Activations>,
+    ) -> bool {
+        let mut s = lock(&self.state);
+        s.reader = Some(Reader {
+            core: Arc::downgrade(core),
+            id,
+            activations,
+        });
+        s.signalled = !s.msgs.is_empty();
+        s.signalled
+    }
+
+    /// Closes the pipe: nothing more enters; with `drop_queued`, what waits is dropped too.
+    /// Returns the reader, to be told that its peer is gone.
+    pub fn close(&self, drop_queued: bool) -> Option<(Weak<SocketCore>, PeerId)> {
+        let mut s = lock(&self.state);
+        s.closed = true;
+        if drop_queued {
+            s.msgs.clear();
+        }
+        let writer = s.writer.upgrade();
+        let reader = s.reader.as_ref().map(|r| (r.core.clone(), r.id));
+        drop(s);
+        // A sender blocked on this pipe must look again (and find the peer gone).
+        if let Some(w) = writer {
+            w.writable.notify(usize::MAX);
+        }
+        reader
+    }
+
+    fn is_closed(&self) -> bool {
+        lock(&self.state).closed
+    }
+}
+
+/// libzmq's inproc high-water mark: the sender's plus the receiver's, unlimited if either is.
+fn joined_hwm(sndhwm: i32, rcvhwm: i32) -> usize {
+    if sndhwm <= 0 || rcvhwm <= 0 {
+        0
+    } else {
+        Options::hwm(sndhwm) + Options::hwm(rcvhwm)
+    }
+}
+
+/// The two pipes of one connection, as seen from one side.
+pub(crate) struct Pipes {
+    pub out: Arc<InprocPipe>,
+    pub inp: Arc<InprocPipe>,
+}
+
+/// A connect that came before its bind.
+struct Pending {
+    connector: Weak<SocketCore>,
+    identity: Bytes,
+    options: Options,
+    /// Seen from the connector.
+    pipes: Pipes,
+    connector_id: PeerId,
+}
+
+/// The context's inproc names.
+#[derive(Default)]
+pub(crate) struct Registry {
+    names: Mutex<HashMap<String, Name>>,
+}
+
+enum Name {
+    Bound(Weak<SocketCore>),
+    Pending(Vec<Pending>),
+}
+
+fn live(core: &Weak<SocketCore>) -> Option<Arc<SocketCore>> {
+    core.upgrade().filter(|c| !c.is_closed())
+}
+
+impl Registry {
+    /// Binds `name` for `core`, joining the connections made to it before.
+    pub fn bind(&self, core: &Arc<SocketCore>, endpoint: &str, name: &str) -> Result<()> {
+        let mut names = lock(&self.names);
+        let pending = match names.get_mut(name) {
+            Some(Name::Bound(owner)) if live(owner).is_some() => {
+                return Err(Error::AddrInUse {
+                    endpoint: endpoint.to_owned(),
+                })
+            }
+            Some(Name::Pending(list)) => std::mem::take(list),
+            _ => Vec::new(),
+        };
+        names.insert(name.to_owned(), Name::Bound(Arc::downgrade(core)));
+        drop(names);
+        let opts = core.options();
+        for p in pending {
+            let Some(connector) = live(&p.connector) else {
+                continue;
+            };
+            if p.pipes.out.is_closed() {
+                continue; // disconnected before the bind
+            }
+            join(
+                &connector,
+                p.connector_id,
+                &p.options,
+                &p.identity,
+                core,
+                &opts,
+                p.pipes,
+            );
+        }
+        Ok(())
+    }
+
+    /// Removes `core`'s binding of `name`; connections made through it stay, as in libzmq.
+    pub fn unbind(&self, core: &Arc<SocketCore>, name: &str) -> bool {
+        let mut names = lock(&self.names);
+        match names.get(name) {
+            Some(Name::Bound(owner)) if Weak::ptr_eq(owner, &Arc::downgrade(core)) => {
+                names.remove(name);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Connects `core` to `name`, now if it is bound, else when it will be. Returns the peer
+    /// id of the connection on `core`'s side, or `None` when `core` refused it (a PAIR that
+    /// already has its peer).
+    pub fn connect(&self, core: &Arc<SocketCore>, name: &str) -> Option<PeerId> {
+        let opts = core.options();
+        let mut names = lock(&self.names);
+        let binder = match names.get(name) {
+            Some(Name::Bound(owner)) => live(owner),
+            _ => None,
+        };
+        let me = Arc::downgrade(core);
+        match binder {
+            Some(binder) => {
+                drop(names);
+                let bopts = binder.options();
+                let pipes = Pipes {
+                    out: InprocPipe::new(
+                        me,
+                        joined_hwm(opts.sndhwm, bopts.rcvhwm),
+                        opts.conflate || bopts.conflate,
+                    ),
+                    inp: InprocPipe::new(
+                        Arc::downgrade(&binder),
+                        joined_hwm(bopts.sndhwm, opts.rcvhwm),
+                        opts.conflate || bopts.conflate,
+                    ),
+                };
+                let id = core.attach_inproc(&bopts.routing_id, &pipes)?;
+                join(core, id, &opts, &opts.routing_id, &binder, &bopts, pipes);
+                Some(id)
+            }
+            None => {
+                // Messages queue up to our sndhwm until the bind.
+                let pipes = Pipes {
+                    out: InprocPipe::new(me.clone(), Options::hwm(opts.sndhwm), opts.conflate),
+                    inp: InprocPipe::new(Weak::new(), 0, opts.conflate),
+                };
+                let id = core.attach_inproc(&Bytes::new(), &pipes)?;
+                let pending = Pending {
+                    connector: me,
+                    identity: opts.routing_id.clone(),
+                    options: opts,
+                    pipes,
+                    connector_id: id,
+                };
+                match names.get_mut(name) {
+                    Some(Name::Pending(list)) => list.push(pending),
+                    _ => {
+                        names.insert(name.to_owned(), Name::Pending(vec![pending]));
+                    }
+                }
+                Some(id)
+            }
+        }
+    }
+}
+
+/// Joins a connector's pipes (already attached on its side as `connector_id`) to the binder.
+fn join(
+    connector: &Arc<SocketCore>,
+    connector_id: PeerId,
+    copts: &Options,
+    connector_identity: &Bytes,
+    binder: &Arc<SocketCore>,
+    bopts: &Options,
+    pipes: Pipes,
+) {
+    {
+        let mut s = lock(&pipes.out.state);
+        s.hwm = joined_hwm(copts.sndhwm, bopts.rcvhwm);
+        s.conflate = copts.conflate || bopts.conflate;
+    }
+    {
+        let mut s = lock(&pipes.inp.state);
+        s.hwm = joined_hwm(bopts.sndhwm, copts.rcvhwm);
+        s.conflate = copts.conflate || bopts.conflate;
+        s.writer = Arc::downgrade(binder);
+    }
+    let binder_side = Pipes {
+        out: pipes.inp,
+        inp: pipes.out,
+    };
+    if binder
+        .attach_inproc(connector_identity, &binder_side)
+        .is_none()
+    {
+        // Refused (a PAIR with a peer already): the connector's side goes too.
+        connector.detach(crate::core::Slot::Fresh, connector_id, true);
+    }
+    connector.writable.notify(usize::MAX);
+}
