@@ -36,6 +36,10 @@ pub(crate) struct Options {
     pub sndbuf: i32,
     pub rcvbuf: i32,
     pub conflate: bool,
+    /// Pending connections a listener queues (`listen`'s backlog).
+    pub backlog: i32,
+    /// IP type-of-service byte (DSCP and ECN) of tcp connections; 0: the OS's.
+    pub tos: i32,
 }
 
 impl Default for Options {
@@ -61,6 +65,8 @@ impl Default for Options {
             sndbuf: -1,
             rcvbuf: -1,
             conflate: false,
+            backlog: 100,
+            tos: 0,
         }
     }
 }
@@ -108,7 +114,20 @@ impl Options {
         if let Ok(n) = usize::try_from(self.rcvbuf) {
             let _ = socket.set_recv_buffer_size(n);
         }
-        if !tcp || self.tcp_keepalive < 0 {
+        if !tcp {
+            return;
+        }
+        if let Ok(tos @ 1..) = u32::try_from(self.tos) {
+            match socket.local_addr().ok().and_then(|a| a.as_socket()) {
+                Some(std::net::SocketAddr::V6(_)) => {
+                    let _ = socket.set_tclass_v6(tos);
+                }
+                _ => {
+                    let _ = socket.set_tos_v4(tos);
+                }
+            }
+        }
+        if self.tcp_keepalive < 0 {
             return;
         }
         let _ = socket.set_keepalive(self.tcp_keepalive == 1);

@@ -673,6 +673,38 @@ impl Socket {
         self.opts().rcvbuf
     }
 
+    /// `ZMQ_BACKLOG`: connections a bound tcp or ipc endpoint queues before they are
+    /// accepted (100 by default, as in libzmq; the kernel may cap it). Applies to binds made
+    /// after it is set.
+    pub fn set_backlog(&self, value: i32) -> Result<()> {
+        self.opts().backlog = at_least("backlog", value, 0)?;
+        Ok(())
+    }
+
+    /// `ZMQ_BACKLOG`.
+    pub fn backlog(&self) -> i32 {
+        self.opts().backlog
+    }
+
+    /// `ZMQ_TOS`: the IP type-of-service byte (DSCP and ECN bits) of this socket's tcp
+    /// connections, e.g. `0x28` for DSCP AF11 (0, the default: the OS's). Applies to
+    /// connections made after it is set.
+    pub fn set_tos(&self, value: i32) -> Result<()> {
+        if !(0..=255).contains(&value) {
+            return Err(Error::InvalidOption {
+                option: "tos",
+                reason: format!("{value} is not a byte (0 to 255)"),
+            });
+        }
+        self.opts().tos = value;
+        Ok(())
+    }
+
+    /// `ZMQ_TOS`.
+    pub fn tos(&self) -> i32 {
+        self.opts().tos
+    }
+
     /// `ZMQ_CONFLATE` (PUSH, PULL, PUB, SUB, DEALER): keep only the newest message in each
     /// queue, in and out, ignoring the high-water marks; for state updates where only the
     /// latest matters. Applies to connections made after it is set. As in libzmq, meant for

@@ -13,6 +13,7 @@ fn ss_line(port: u16) -> Option<String> {
     let out = Command::new("ss")
         .args([
             "-tnoem",
+            "--tos",
             "state",
             "established",
             &format!("( sport = :{port} )"),
@@ -105,6 +106,65 @@ fn keepalive_and_buffer_sizes_reach_the_kernel() {
 }
 
 #[test]
+fn tos_reaches_both_ends_and_backlog_the_listener() {
+    if Command::new("ss").arg("-V").output().is_err() {
+        eprintln!("skipping: `ss` (iproute2) is not installed");
+        return;
+    }
+    let ctx = Context::new();
+    let marked = connection_seen_by_ss(&ctx, |s| s.set_tos(0x28).unwrap());
+    assert!(marked.contains("tos:0x28"), "dealer's tos: {marked}");
+    let plain = connection_seen_by_ss(&ctx, |_| {});
+    assert!(!plain.contains("tos:0x28"), "{plain}");
+
+    // A listener queues `backlog` connections: ss shows it as the LISTEN socket's Send-Q.
+    let router = ferro(&ctx, T::Router);
+    router.set_backlog(7).unwrap();
+    router.set_tos(0x10).unwrap();
+    let ep = ferro_bind(&router);
+    let port = ep.rsplit(':').next().unwrap();
+    let out = Command::new("ss")
+        .args(["-ltn", &format!("( sport = :{port} )")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let listen = text.lines().nth(1).expect("ss lists the listener");
+    assert_eq!(listen.split_whitespace().nth(2), Some("7"), "{listen}");
+    let ipc = ferro(&ctx, T::Pull);
+    ipc.set_backlog(9).unwrap();
+    let ipc_ep = ferro_bind_over(&ipc, Transport::Ipc);
+    let path = ipc_ep.trim_start_matches("ipc://");
+    let out = Command::new("ss")
+        .args(["-xl", "src", path])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let listen = text.lines().nth(1).expect("ss lists the ipc listener");
+    assert_eq!(listen.split_whitespace().nth(3), Some("9"), "{listen}");
+
+    // The accepted side of a connection carries the ROUTER's tos.
+    let dealer = ferro(&ctx, T::Dealer);
+    dealer.connect(&ep).unwrap();
+    dealer.send("hi").unwrap();
+    router.recv().unwrap();
+    let out = Command::new("ss")
+        .args([
+            "-tn",
+            "--tos",
+            "state",
+            "established",
+            &format!("( sport = :{port} )"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("tos:0x10"),
+        "router's accepted connection: {text}"
+    );
+}
+
+#[test]
 fn tcp_option_ranges() {
     let ctx = Context::new();
     let s = ferro(&ctx, T::Dealer);
@@ -120,4 +180,10 @@ fn tcp_option_ranges() {
     assert!(s.set_tcp_keepalive(2).is_err());
     assert!(s.set_tcp_keepalive_cnt(-2).is_err());
     assert!(s.set_sndbuf(-2).is_err());
+    assert_eq!((s.backlog(), s.tos()), (100, 0));
+    assert!(s.set_backlog(-1).is_err());
+    assert!(matches!(
+        s.set_tos(256),
+        Err(ferromq::Error::InvalidOption { option: "tos", .. })
+    ));
 }

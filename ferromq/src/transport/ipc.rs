@@ -91,6 +91,10 @@ pub(crate) fn bind(
         endpoint: endpoint.to_owned(),
         source,
     };
+    // The standard library listens with its own backlog; listening again sets ours.
+    socket2::SockRef::from(&listener)
+        .listen(core.options().backlog)
+        .map_err(io_err)?;
     listener.set_nonblocking(true).map_err(io_err)?;
     let listener = {
         let _enter = core.io.handle.enter();

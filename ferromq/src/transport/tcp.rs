@@ -48,6 +48,10 @@ pub(crate) fn bind(
         },
         _ => io_err(e),
     })?;
+    // The standard library listens with its own backlog; listening again sets ours.
+    socket2::SockRef::from(&listener)
+        .listen(opts.backlog)
+        .map_err(io_err)?;
     listener.set_nonblocking(true).map_err(io_err)?;
     let local = listener.local_addr().map_err(io_err)?;
     let listener = {
