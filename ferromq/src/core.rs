@@ -648,6 +648,12 @@ impl SocketCore {
         pattern.send(self.socket_type, msg, peers)
     }
 
+    /// Whether a send would go through now.
+    pub fn can_send(&self) -> bool {
+        let st = self.state();
+        !st.closed && st.pattern.can_send(&st.peers)
+    }
+
     /// One non-blocking receive attempt.
     pub fn try_recv(&self) -> Result<Option<Message>> {
         let mut st = self.state();

@@ -51,6 +51,8 @@ mod monitor;
 mod options;
 mod pattern;
 mod pipe;
+mod poll;
+mod proxy;
 mod socket;
 mod transport;
 
@@ -60,6 +62,8 @@ pub use error::{Error, Result};
 pub use ferromq_zmtp::SocketType;
 pub use message::Message;
 pub use monitor::{EventKind, Monitor, MonitorEvent};
+pub use poll::{poll, Events, PollItem};
+pub use proxy::{proxy, proxy_steerable, ProxyStats};
 pub use socket::Socket;
 
 // The README's examples are compiled and run as doc tests.

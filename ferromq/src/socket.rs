@@ -14,6 +14,7 @@ use crate::endpoint::{Endpoint, Role};
 use crate::monitor::{EventKind, Monitor};
 use crate::options::{self, at_least, Options};
 use crate::pattern::Pattern;
+use crate::poll::{Events, PollItem};
 use crate::transport::{self, ipc, tcp, Target};
 use crate::{Error, Message, Result, SocketType};
 
@@ -339,6 +340,63 @@ impl Socket {
     /// followed by more frames of the same message.
     pub fn rcvmore(&self) -> bool {
         self.rcvmore.load(Relaxed)
+    }
+
+    /// `ZMQ_EVENTS`: whether a message can be received ([`Events::IN`]) and whether a send
+    /// would go through ([`Events::OUT`]) now, without blocking. To learn that a message is
+    /// there, the socket takes it from its queues and keeps it for the next receive (a SUB has
+    /// already filtered it).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once the socket is closed.
+    pub fn events(&self) -> Result<Events> {
+        if self.core.is_closed() {
+            return Err(Error::Closed);
+        }
+        let mut ready = Events::NONE;
+        if self.has_input()? {
+            ready |= Events::IN;
+        }
+        if self.core.can_send() {
+            ready |= Events::OUT;
+        }
+        Ok(ready)
+    }
+
+    /// Whether a receive would return at once; a message found is kept for it.
+    fn has_input(&self) -> Result<bool> {
+        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        if !partial.is_empty() {
+            return Ok(true);
+        }
+        match self.core.try_recv() {
+            Ok(Some(msg)) => {
+                partial.extend(msg.into_frames());
+                Ok(true)
+            }
+            Ok(None) | Err(Error::WrongState { .. } | Error::NotSupported { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One send attempt that hands the message back when it would block.
+    pub(crate) fn try_send_or_return(&self, msg: Message) -> Result<Option<Message>> {
+        self.core.try_send(msg)
+    }
+
+    /// This socket in a [`poll`](crate::poll) set, waiting for `events`.
+    pub fn as_poll_item(&self, events: Events) -> PollItem<'_> {
+        PollItem::new(self, events)
+    }
+
+    /// Notified when a message may have arrived.
+    pub(crate) fn readable_listener(&self) -> event_listener::EventListener {
+        self.core.readable.listen()
+    }
+
+    /// Notified when a send may go through.
+    pub(crate) fn writable_listener(&self) -> event_listener::EventListener {
+        self.core.writable.listen()
     }
 
     /// The rest of a message read partly with `recv_frame`, else the next message.

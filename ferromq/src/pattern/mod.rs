@@ -98,6 +98,23 @@ impl Pattern {
         }
     }
 
+    /// Whether a send would go through now (libzmq's `ZMQ_POLLOUT`).
+    pub fn can_send(&self, peers: &Peers) -> bool {
+        let any_room = || peers.iter().any(|p| p.out.has_room());
+        match self {
+            Pattern::Req(req) => req.may_send() && any_room(),
+            Pattern::Rep(rep) => rep.may_send(),
+            Pattern::Dealer | Pattern::Push | Pattern::Pair => any_room(),
+            Pattern::Publisher(publisher) => {
+                !publisher.nodrop || peers.iter().all(|p| p.out.has_room())
+            }
+            // ROUTER drops (or, when mandatory, reports) per message; an XSUB always sends.
+            Pattern::Router(_) => true,
+            Pattern::Subscriber(subscriber) => subscriber.is_xsub(),
+            Pattern::Pull => false,
+        }
+    }
+
     /// Takes the next message for the application, if any.
     pub fn recv(&mut self, socket_type: SocketType, inbox: &mut Inbox) -> Result<Option<Message>> {
         match self {

@@ -218,6 +218,10 @@ impl Subscriber {
         }
     }
 
+    pub fn is_xsub(&self) -> bool {
+        self.xsub
+    }
+
     /// Adds or removes one reference to `topic`; tells the peers when that changes the set.
     pub fn change(&mut self, subscribe: bool, topic: Bytes, peers: &Peers) {
         let changed = if subscribe {

@@ -13,6 +13,11 @@ pub(crate) struct Rep {
 }
 
 impl Rep {
+    /// Whether a request awaits its reply.
+    pub fn may_send(&self) -> bool {
+        self.reply_to.is_some()
+    }
+
     pub fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
         if self.reply_to.is_some() {
             return Err(Error::WrongState {

@@ -18,6 +18,11 @@ pub(crate) struct Req {
 }
 
 impl Req {
+    /// Whether the state allows a request now.
+    pub fn may_send(&self) -> bool {
+        self.waiting.is_none() || self.relaxed
+    }
+
     pub fn send(&mut self, mut msg: Message, peers: &mut Peers) -> Result<Option<Message>> {
         if self.waiting.is_some() && !self.relaxed {
             return Err(Error::WrongState {

@@ -430,3 +430,16 @@ pub fn pub_sub(publisher: &dyn Peer, subscriber: &dyn Peer) {
     }
     assert_eq!(got, expected);
 }
+
+/// Repeats `step` until it returns `true`; panics if that takes longer than `limit`. For
+/// conditions reached by events the test cannot wait on directly (a subscription reaching a
+/// publisher): each step must itself wait, boundedly, for what it checks.
+pub fn until(limit: std::time::Duration, mut step: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !step() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not met within {limit:?}"
+        );
+    }
+}
