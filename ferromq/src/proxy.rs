@@ -159,7 +159,13 @@ pub fn proxy_steerable(
             }
             continue;
         }
-        if !fe_ready.is_empty() || to_backend.is_some() {
+        // A side is read when it has input and nothing of its is held; a held message goes
+        // when the other side has room.
+        let goes = |held: &Option<Message>, from: Events, to: Events| match held {
+            None => from.contains(Events::IN),
+            Some(_) => to.contains(Events::OUT),
+        };
+        if goes(&to_backend, fe_ready, be_ready) {
             forward(
                 frontend,
                 backend,
@@ -169,7 +175,7 @@ pub fn proxy_steerable(
                 &mut stats,
             )?;
         }
-        if !be_ready.is_empty() || to_frontend.is_some() {
+        if goes(&to_frontend, be_ready, fe_ready) {
             forward(
                 backend,
                 frontend,

@@ -240,3 +240,59 @@ fn async_receivers_on_another_executor_are_woken() {
         assert_eq!(receiver.join().unwrap(), 1000);
     });
 }
+
+#[test]
+fn a_closed_receiver_is_no_longer_load_balanced_to() {
+    let ctx = Context::new();
+    let push = ctx.socket(T::Push).unwrap();
+    push.set_sndhwm(1).unwrap();
+    push.bind(&name("lb-close")).unwrap();
+    let pulls: Vec<_> = (0..3)
+        .map(|_| {
+            let p = ctx.socket(T::Pull).unwrap();
+            p.set_rcvhwm(1).unwrap();
+            p.set_linger(0).unwrap();
+            p.set_rcvtimeo(2000).unwrap();
+            p.connect(&name("lb-close")).unwrap();
+            p
+        })
+        .collect();
+    for i in 0..6 {
+        push.try_send(format!("{i}")).unwrap();
+    }
+    let mut pulls = pulls.into_iter();
+    let dead = pulls.next().unwrap();
+    assert!(dead.recv().is_ok());
+    drop(dead);
+    let alive: Vec<_> = pulls.collect();
+    // Everything sent from now on reaches the living.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..20 {
+                push.send(format!("after {i}")).unwrap();
+            }
+        });
+        let mut got = 0;
+        while got < 20 {
+            let mut any = false;
+            for p in &alive {
+                if let Ok(m) = p.try_recv() {
+                    any = true;
+                    if m[0].starts_with(b"after") {
+                        got += 1;
+                    }
+                }
+            }
+            if !any {
+                let mut items: Vec<_> = alive
+                    .iter()
+                    .map(|p| p.as_poll_item(ferromq::Events::IN))
+                    .collect();
+                assert!(
+                    ferromq::poll(&mut items, 2000).unwrap() > 0,
+                    "stuck at {got}"
+                );
+            }
+        }
+    });
+}

@@ -266,12 +266,15 @@ fn a_streamer_with_capture_pause_and_resume() {
     let pull = ferro(&ctx, T::Pull);
     let fe = ferro_bind(&pull);
     let push = ferro(&ctx, T::Push);
+    // Tiny queues: the proxy must hold messages until the worker makes room.
+    push.set_sndhwm(1).unwrap();
     push.bind("inproc://streamer-out").unwrap();
     let capture = ferro(&ctx, T::Push);
     capture.bind("inproc://streamer-capture").unwrap();
     let captured = ferro(&ctx, T::Pull);
     captured.connect("inproc://streamer-capture").unwrap();
     let worker = ferro(&ctx, T::Pull);
+    worker.set_rcvhwm(1).unwrap();
     worker.connect("inproc://streamer-out").unwrap();
     let source = libzmq(&zctx, zmq::PUSH);
     source.connect(&fe).unwrap();
