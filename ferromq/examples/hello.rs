@@ -42,7 +42,7 @@ fn main() -> ferromq::Result<()> {
     }
     server_thread.join().expect("server thread panicked")?;
     println!(
-        "done: {ROUND_TRIPS} round trips over tcp in {:.2} ms",
+        "summary: {ROUND_TRIPS} round trips over tcp in {:.2} ms",
         start.elapsed().as_secs_f64() * 1e3
     );
     Ok(())

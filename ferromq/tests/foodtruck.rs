@@ -5,6 +5,8 @@
 #[path = "../examples/foodtruck/truck.rs"]
 mod truck;
 
+mod common;
+
 use std::time::Duration;
 
 use truck::{Config, Transport};
@@ -77,30 +79,7 @@ fn a_dying_cook_loses_and_duplicates_nothing() {
 
 #[test]
 fn the_example_runs_as_a_user_runs_it() {
-    // Built by `cargo test` beside the test binaries: target/<profile>/examples/foodtruck.
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|dir| dir.join("examples").join("foodtruck"))
-        .unwrap();
-    // `cargo test` builds the examples; `cargo test --test foodtruck` alone does not.
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
-    let newest_source = ["main.rs", "truck.rs"]
-        .iter()
-        .map(|f| {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("examples/foodtruck")
-                .join(f);
-            std::fs::metadata(path).and_then(|m| m.modified()).unwrap()
-        })
-        .max()
-        .unwrap();
-    assert!(
-        built.as_ref().is_ok_and(|t| *t >= newest_source),
-        "{} is missing or older than its source: run `cargo test --workspace`, which builds the examples",
-        bin.display()
-    );
+    let bin = common::example("foodtruck");
     let out = std::process::Command::new(&bin)
         .args([
             "--orders",

@@ -443,3 +443,51 @@ pub fn until(limit: std::time::Duration, mut step: impl FnMut() -> bool) {
         );
     }
 }
+
+/// The built binary of example `name`, as `cargo test` leaves it beside the test binaries
+/// (target/<profile>/examples/). Panics with what to do when it is missing or older than its
+/// source (`cargo test --test X` alone does not build the examples).
+pub fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("examples").join(name))
+        .unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let sources: Vec<std::path::PathBuf> = match std::fs::read_dir(examples.join(name)) {
+        Ok(dir) => dir.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => vec![examples.join(format!("{name}.rs"))],
+    };
+    let newest = sources
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max()
+        .expect("the example's source exists");
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
+    assert!(
+        built.as_ref().is_ok_and(|t| *t >= newest),
+        "{} is missing or older than its source: run `cargo test --workspace`, which builds \
+         the examples",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs example `name` with `args`; returns its standard output after checking that it
+/// exited successfully and ended with a `summary:` line.
+pub fn run_example(name: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(example(name))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{name} failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or("");
+    assert!(last.starts_with("summary: "), "{name} ended with {last:?}");
+    stdout
+}
