@@ -117,3 +117,75 @@ fn the_example_runs_as_a_user_runs_it() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("carrier-pigeon"));
 }
+
+#[test]
+fn stages_run_as_separate_processes() {
+    let bin = common::example("foodtruck");
+    let base = format!(
+        "ipc://{}/foodtruck-test-{}",
+        std::env::temp_dir().display(),
+        std::process::id()
+    );
+    let stage = |extra: &[&str]| {
+        std::process::Command::new(&bin)
+            .args(["--stage", "cook", "--connect", &base])
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Two cook processes, one of which dies after two orders; the truck has none of its own.
+    let mut survivor = stage(&[]);
+    let mut dying = stage(&["--kill-cook-after", "2"]);
+    let out = std::process::Command::new(&bin)
+        .args([
+            "--run",
+            "2",
+            "--cooks",
+            "0",
+            "--orders",
+            "12",
+            "--resend-ms",
+            "300",
+        ])
+        .args(["--bind", &base, "--timeline"])
+        .output()
+        .unwrap();
+    // The dying cook has exited by now if it got its two orders (it may have joined late).
+    let dying_status = dying.try_wait().unwrap();
+    for child in [&mut survivor, &mut dying] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("served 12 orders") && l.ends_with("exactly once")),
+        "{stdout}"
+    );
+    if let Some(status) = dying_status {
+        assert!(
+            status.success(),
+            "the dying cook exits cleanly after its orders"
+        );
+    }
+    // The cooks show up in the timeline under their process ids.
+    assert!(
+        stdout.contains(&format!("  cook-{}", survivor.id())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_truck_without_cooks_needs_a_bind() {
+    let out = std::process::Command::new(common::example("foodtruck"))
+        .args(["--cooks", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bind"));
+}

@@ -28,11 +28,11 @@ struct Args {
     /// Orders the customers place (all at once, a lunch rush).
     #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     orders: u64,
-    /// Cooks in version 2.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    /// Cooks in version 2 (0 with --bind: only cooks run with --stage cook).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(0..=64))]
     cooks: u64,
-    /// Ingredient helpers in version 2.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    /// Ingredient helpers in version 2 (0 with --bind: only helpers run with --stage helper).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=64))]
     helpers: u64,
     /// How the stages reach each other.
     #[arg(long, value_enum, default_value_t = TransportArg::Inproc)]
@@ -52,6 +52,17 @@ struct Args {
     /// Which versions to run.
     #[arg(long, value_enum, default_value_t = Which::Both)]
     run: Which,
+    /// Version 2: bind the kitchen at this base so that stages in other processes can join
+    /// it: tcp://HOST:PORT (eight ports from PORT) or ipc:///PATH.
+    #[arg(long, value_name = "BASE")]
+    bind: Option<String>,
+    /// Run only this stage of version 2, in this process, joined to a truck started with
+    /// --bind (runs until killed): helper, cook or display.
+    #[arg(long, value_name = "NAME", requires = "connect", value_parser = truck::EXTERNAL_STAGES)]
+    stage: Option<String>,
+    /// With --stage: the base the truck was given with --bind.
+    #[arg(long, value_name = "BASE", requires = "stage")]
+    connect: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -87,8 +98,26 @@ fn main() -> ExitCode {
         seed: args.seed,
         kill_cook_after: args.kill_cook_after,
         resend_after: Duration::from_millis(args.resend_ms),
+        bind: args.bind.clone(),
         ..Config::default()
     };
+    if let (Some(stage), Some(base)) = (&args.stage, &args.connect) {
+        eprintln!("{stage}: joining the truck at {base} (runs until killed)");
+        return match truck::run_stage(&cfg, stage, base) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{stage} failed: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if (cfg.cooks == 0 || cfg.helpers == 0) && cfg.bind.is_none() {
+        eprintln!(
+            "error: with no cooks or no helpers in the truck, give --bind BASE and run them \
+             with --stage cook|helper --connect BASE"
+        );
+        return ExitCode::from(2);
+    }
     let ms = |d: Duration| d.as_millis();
     println!(
         "food truck: {} orders, {} cooks and {} ingredient helpers in version 2, over {}, seed {}",

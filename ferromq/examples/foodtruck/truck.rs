@@ -78,6 +78,10 @@ pub struct Config {
     pub kill_cook_after: Option<usize>,
     /// Version 2: an order not acknowledged by a cook within this time is sent again.
     pub resend_after: Duration,
+    /// Version 2: bind the kitchen's endpoints at this base (`tcp://HOST:PORT`: eight ports
+    /// from PORT; `ipc:///PATH`: sockets `/PATH-NAME.sock`) so that stages in other processes
+    /// can connect to it (see [`run_stage`]); `None`: private endpoints.
+    pub bind: Option<String>,
 }
 
 impl Default for Config {
@@ -91,6 +95,7 @@ impl Default for Config {
             durations: [5, 10, 40, 5].map(Duration::from_millis),
             kill_cook_after: None,
             resend_after: Duration::from_millis(500),
+            bind: None,
         }
     }
 }
@@ -230,32 +235,73 @@ fn work(cfg: &Config, stage: usize, worker: &str, order: &mut Message) {
 
 // ----- plumbing -----
 
+/// The kitchen's endpoints that stages in other processes connect to, in the order of their
+/// port offsets from a tcp base.
+const SHARED: [&str; 8] = [
+    "orders",
+    "ingredients",
+    "desk",
+    "pass-in",
+    "pass-out",
+    "packing",
+    "sink",
+    "display",
+];
+
+/// Endpoint `name` at a public base (see [`Config::bind`]).
+fn shared_endpoint(base: &str, name: &str) -> ferromq::Result<String> {
+    let invalid = |reason: &str| ferromq::Error::InvalidEndpoint {
+        endpoint: base.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let offset = SHARED.iter().position(|n| *n == name).unwrap_or(0) as u16;
+    if let Some(rest) = base.strip_prefix("tcp://") {
+        let (host, port) = rest
+            .rsplit_once(':')
+            .ok_or_else(|| invalid("a tcp base needs a port"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| invalid("a tcp base needs a numeric port"))?;
+        let port = port
+            .checked_add(offset)
+            .ok_or_else(|| invalid("the port is too high for eight endpoints"))?;
+        Ok(format!("tcp://{host}:{port}"))
+    } else if base.starts_with("ipc://") {
+        Ok(format!("{base}-{name}.sock"))
+    } else {
+        Err(invalid("a base is tcp://HOST:PORT or ipc:///PATH"))
+    }
+}
+
 /// Names endpoints for one run, so that runs (and tests in parallel) never collide.
 struct Endpoints {
     transport: Transport,
     tag: String,
+    base: Option<String>,
 }
 
 impl Endpoints {
-    fn new(transport: Transport) -> Self {
+    fn new(transport: Transport, base: Option<String>) -> Self {
         static RUN: AtomicUsize = AtomicUsize::new(0);
         let n = RUN.fetch_add(1, Ordering::Relaxed);
         Endpoints {
             transport,
             tag: format!("foodtruck-{}-{n}", std::process::id()),
+            base,
         }
     }
 
     /// Binds `socket` for `name`; returns the endpoint to connect to.
     fn bind(&self, socket: &Socket, name: &str) -> ferromq::Result<String> {
-        let ep = match self.transport {
-            Transport::Inproc => format!("inproc://{}-{name}", self.tag),
-            Transport::Ipc => format!(
+        let ep = match (&self.base, self.transport) {
+            (Some(base), _) if SHARED.contains(&name) => shared_endpoint(base, name)?,
+            (_, Transport::Inproc) => format!("inproc://{}-{name}", self.tag),
+            (_, Transport::Ipc) => format!(
                 "ipc://{}/{}-{name}.sock",
                 std::env::temp_dir().display(),
                 self.tag
             ),
-            Transport::Tcp => "tcp://127.0.0.1:*".to_owned(),
+            (_, Transport::Tcp) => "tcp://127.0.0.1:*".to_owned(),
         };
         socket.bind(&ep)?;
         Ok(socket.last_endpoint().unwrap_or(ep))
@@ -352,7 +398,7 @@ fn customers(
 /// Version 1: one order at a time, each stage called with REQ/REP.
 pub fn run_v1(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Result<Report> {
     let ctx = Context::new();
-    let eps = Endpoints::new(cfg.transport);
+    let eps = Endpoints::new(cfg.transport, None);
     let stop = AtomicBool::new(false);
     let start_us = now_us();
     let started = Instant::now();
@@ -423,7 +469,7 @@ pub fn run_v1(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
 /// announcements on PUB/SUB, and re-sending of orders a dead cook never acknowledged.
 pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Result<Report> {
     let ctx = Context::new();
-    let eps = Endpoints::new(cfg.transport);
+    let eps = Endpoints::new(cfg.transport, cfg.bind.clone());
     let stop = AtomicBool::new(false);
     let start_us = now_us();
     let started = Instant::now();
@@ -466,57 +512,13 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
             s.spawn(|| ferromq::proxy_steerable(&pass_in, &pass_out, None, Some(&pass_control)));
 
         for h in 0..cfg.helpers {
-            let (input, output) = (
-                socket(&ctx, SocketType::Pull)?,
-                socket(&ctx, SocketType::Push)?,
-            );
-            input.set_rcvhwm(1)?;
-            input.connect(&helpers_ep)?;
-            output.connect(&pass_in_ep)?;
-            s.spawn(move || {
-                let name = format!("helper-{h}");
-                while let Some(mut order) = next(&input, stop) {
-                    work(cfg, 1, &name, &mut order);
-                    if !put(&output, order, stop) {
-                        break;
-                    }
-                }
-            });
+            let helper = Helper::connect(&ctx, &helpers_ep, &pass_in_ep)?;
+            s.spawn(move || helper.run(cfg, &format!("helper-{h}"), stop));
         }
-
         for c in 0..cfg.cooks {
-            let input = socket(&ctx, SocketType::Pull)?;
-            input.set_rcvhwm(1)?;
-            input.connect(&pass_out_ep)?;
-            let (output, acks) = (
-                socket(&ctx, SocketType::Push)?,
-                socket(&ctx, SocketType::Push)?,
-            );
-            // A dish passed on is delivered even if its cook dies right after.
-            output.set_linger(1000)?;
-            output.connect(&packing_ep)?;
-            acks.connect(&desk_ep)?;
+            let cook = Cook::connect(&ctx, &pass_out_ep, &packing_ep, &desk_ep)?;
             let dies_after = if c == 0 { cfg.kill_cook_after } else { None };
-            s.spawn(move || {
-                let name = format!("cook-{c}");
-                let mut cooked = 0;
-                while let Some(mut order) = next(&input, stop) {
-                    let id = order[0].clone();
-                    work(cfg, 2, &name, &mut order);
-                    if !put(&output, order, stop) {
-                        break;
-                    }
-                    cooked += 1;
-                    if dies_after == Some(cooked) {
-                        // Dies after passing the dish on but before acknowledging it; the
-                        // orders waiting in its queue die with it.
-                        return;
-                    }
-                    if !put(&acks, Message::from([Bytes::from_static(b"ack"), id]), stop) {
-                        break;
-                    }
-                }
-            });
+            s.spawn(move || cook.run(cfg, &format!("cook-{c}"), dies_after, stop));
         }
 
         // The packer.
@@ -582,6 +584,127 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
         announced: announced.load(Ordering::Relaxed),
         start_us,
     })
+}
+
+/// An ingredients helper: orders in from the order taker, out to the pass.
+struct Helper {
+    input: Socket,
+    output: Socket,
+}
+
+impl Helper {
+    fn connect(ctx: &Context, ingredients: &str, pass_in: &str) -> ferromq::Result<Helper> {
+        let (input, output) = (
+            socket(ctx, SocketType::Pull)?,
+            socket(ctx, SocketType::Push)?,
+        );
+        input.set_rcvhwm(1)?;
+        input.connect(ingredients)?;
+        output.connect(pass_in)?;
+        Ok(Helper { input, output })
+    }
+
+    fn run(&self, cfg: &Config, name: &str, stop: &AtomicBool) {
+        while let Some(mut order) = next(&self.input, stop) {
+            work(cfg, 1, name, &mut order);
+            if !put(&self.output, order, stop) {
+                break;
+            }
+        }
+    }
+}
+
+/// A cook: orders in from the pass, dishes out to the packer, acknowledgements to the desk.
+struct Cook {
+    input: Socket,
+    output: Socket,
+    acks: Socket,
+}
+
+impl Cook {
+    fn connect(ctx: &Context, pass_out: &str, packing: &str, desk: &str) -> ferromq::Result<Cook> {
+        let input = socket(ctx, SocketType::Pull)?;
+        input.set_rcvhwm(1)?;
+        input.connect(pass_out)?;
+        let (output, acks) = (
+            socket(ctx, SocketType::Push)?,
+            socket(ctx, SocketType::Push)?,
+        );
+        // A dish passed on is delivered even if its cook dies right after.
+        output.set_linger(1000)?;
+        output.connect(packing)?;
+        acks.connect(desk)?;
+        Ok(Cook {
+            input,
+            output,
+            acks,
+        })
+    }
+
+    /// Cooks until `stop`, or dies after `dies_after` orders.
+    fn run(&self, cfg: &Config, name: &str, dies_after: Option<usize>, stop: &AtomicBool) {
+        let mut cooked = 0;
+        while let Some(mut order) = next(&self.input, stop) {
+            let id = order[0].clone();
+            work(cfg, 2, name, &mut order);
+            if !put(&self.output, order, stop) {
+                break;
+            }
+            cooked += 1;
+            if dies_after == Some(cooked) {
+                // Dies after passing the dish on but before acknowledging it; the orders
+                // waiting in its queue die with it.
+                return;
+            }
+            if !put(
+                &self.acks,
+                Message::from([Bytes::from_static(b"ack"), id]),
+                stop,
+            ) {
+                break;
+            }
+        }
+    }
+}
+
+/// The stages that can run in a process of their own.
+pub const EXTERNAL_STAGES: [&str; 3] = ["helper", "cook", "display"];
+
+/// Runs one version-2 stage (`helper`, `cook` or `display`) in this process, connected to a
+/// truck whose kitchen is bound at `base` (`--bind`). Runs until killed (a cook with
+/// `kill_cook_after` dies after that many orders); the connections are remade whenever the
+/// truck restarts.
+pub fn run_stage(cfg: &Config, stage: &str, base: &str) -> ferromq::Result<()> {
+    let ctx = Context::new();
+    let never = AtomicBool::new(false);
+    let ep = |name| shared_endpoint(base, name);
+    let name = format!("{stage}-{}", std::process::id());
+    match stage {
+        "helper" => {
+            Helper::connect(&ctx, &ep("ingredients")?, &ep("pass-in")?)?.run(cfg, &name, &never)
+        }
+        "cook" => Cook::connect(&ctx, &ep("pass-out")?, &ep("packing")?, &ep("desk")?)?.run(
+            cfg,
+            &name,
+            cfg.kill_cook_after,
+            &never,
+        ),
+        "display" => {
+            let display = socket(&ctx, SocketType::Sub)?;
+            display.subscribe("ready ")?;
+            display.connect(&ep("display")?)?;
+            while let Some(msg) = next(&display, &never) {
+                println!("{}", String::from_utf8_lossy(&msg[0]));
+            }
+        }
+        other => {
+            return Err(ferromq::Error::InvalidOption {
+                option: "stage",
+                reason: format!("{other:?} is not one of {EXTERNAL_STAGES:?}"),
+            })
+        }
+    }
+    Ok(())
 }
 
 /// Version 2's order taker: takes orders while the kitchen has room, sends each down the
