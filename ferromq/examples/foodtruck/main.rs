@@ -49,15 +49,18 @@ struct Args {
     /// Version 2: re-send an order no cook acknowledged within this many milliseconds.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
     resend_ms: u64,
+    /// Packers in version 2 (0 with --bind: only packers run with --stage packer).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=64))]
+    packers: u64,
     /// Which versions to run.
     #[arg(long, value_enum, default_value_t = Which::Both)]
     run: Which,
     /// Version 2: bind the kitchen at this base so that stages in other processes can join
-    /// it: tcp://HOST:PORT (eight ports from PORT) or ipc:///PATH.
+    /// it: tcp://HOST:PORT (nine ports from PORT) or ipc:///PATH.
     #[arg(long, value_name = "BASE")]
     bind: Option<String>,
     /// Run only this stage of version 2, in this process, joined to a truck started with
-    /// --bind (runs until killed): helper, cook or display.
+    /// --bind (runs until killed): helper, cook, packer or display.
     #[arg(long, value_name = "NAME", requires = "connect", value_parser = truck::EXTERNAL_STAGES)]
     stage: Option<String>,
     /// With --stage: the base the truck was given with --bind.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         orders: args.orders as usize,
         cooks: args.cooks as usize,
         helpers: args.helpers as usize,
+        packers: args.packers as usize,
         transport: match args.transport {
             TransportArg::Inproc => Transport::Inproc,
             TransportArg::Ipc => Transport::Ipc,
@@ -111,10 +115,10 @@ fn main() -> ExitCode {
             }
         };
     }
-    if (cfg.cooks == 0 || cfg.helpers == 0) && cfg.bind.is_none() {
+    if (cfg.cooks == 0 || cfg.helpers == 0 || cfg.packers == 0) && cfg.bind.is_none() {
         eprintln!(
-            "error: with no cooks or no helpers in the truck, give --bind BASE and run them \
-             with --stage cook|helper --connect BASE"
+            "error: with no cooks, helpers or packers in the truck, give --bind BASE and run \
+             them with --stage cook|helper|packer --connect BASE"
         );
         return ExitCode::from(2);
     }

@@ -17,14 +17,14 @@
 //! **Version 2, asynchronous.** Each part uses the pattern that fits it. Orders come in on a
 //! ROUTER, so the order taker can talk to many customers. Work flows down a PUSH/PULL
 //! pipeline: two ingredient helpers, then a pass (a streamer proxy) that spreads dishes over N
-//! cooks, then the packer and a sink. Small high-water marks keep every queue short, so the
+//! cooks, then a packing line (another streamer) to the packer, and a sink. Small high-water marks keep every queue short, so the
 //! order taker holds back when the kitchen is full instead of burying it. The sink announces
 //! "order ready" on PUB/SUB to a display and sends the meal back through the order taker.
 //!
 //! ```text
 //!  customers ─DEALER→ ROUTER order taker ─PUSH→ PULL helpers ─PUSH→ [pass: PULL|PUSH] ─→ PULL cooks
 //!                      ↑ PULL desk ←────── acks ─────────────────────────────────────── PUSH cooks
-//!                      └─────────── meals ── PUSH sink ←PULL─ PUSH packer ←PULL─ PUSH cooks
+//!                      └─────────── meals ── PUSH sink ←PULL─ PUSH packer ←─ [packing line] ←─ PUSH cooks
 //!                                             PUB → SUB display
 //! ```
 //!
@@ -69,6 +69,8 @@ pub struct Config {
     pub cooks: usize,
     /// Ingredient helpers in version 2.
     pub helpers: usize,
+    /// Packers in version 2.
+    pub packers: usize,
     pub transport: Transport,
     pub seed: u64,
     /// The base duration of each stage, in the order of [`STAGES`]; each order's actual
@@ -78,7 +80,7 @@ pub struct Config {
     pub kill_cook_after: Option<usize>,
     /// Version 2: an order not acknowledged by a cook within this time is sent again.
     pub resend_after: Duration,
-    /// Version 2: bind the kitchen's endpoints at this base (`tcp://HOST:PORT`: eight ports
+    /// Version 2: bind the kitchen's endpoints at this base (`tcp://HOST:PORT`: nine ports
     /// from PORT; `ipc:///PATH`: sockets `/PATH-NAME.sock`) so that stages in other processes
     /// can connect to it (see [`run_stage`]); `None`: private endpoints.
     pub bind: Option<String>,
@@ -90,6 +92,7 @@ impl Default for Config {
             orders: 40,
             cooks: 4,
             helpers: 2,
+            packers: 1,
             transport: Transport::Inproc,
             seed: 7,
             durations: [5, 10, 40, 5].map(Duration::from_millis),
@@ -237,13 +240,14 @@ fn work(cfg: &Config, stage: usize, worker: &str, order: &mut Message) {
 
 /// The kitchen's endpoints that stages in other processes connect to, in the order of their
 /// port offsets from a tcp base.
-const SHARED: [&str; 8] = [
+const SHARED: [&str; 9] = [
     "orders",
     "ingredients",
     "desk",
     "pass-in",
     "pass-out",
     "packing",
+    "pack-out",
     "sink",
     "display",
 ];
@@ -483,18 +487,10 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
     let helpers_ep = eps.bind(&to_helpers, "ingredients")?;
     let desk = socket(&ctx, SocketType::Pull)?;
     let desk_ep = eps.bind(&desk, "desk")?;
-    let pass_in = socket(&ctx, SocketType::Pull)?;
-    pass_in.set_rcvhwm(2)?;
-    let pass_in_ep = eps.bind(&pass_in, "pass-in")?;
-    let pass_out = socket(&ctx, SocketType::Push)?;
-    pass_out.set_sndhwm(1)?;
-    let pass_out_ep = eps.bind(&pass_out, "pass-out")?;
-    let pass_control = socket(&ctx, SocketType::Pair)?;
-    pass_control.bind(&format!("inproc://{}-pass-control", eps.tag))?;
-    let pass_steer = socket(&ctx, SocketType::Pair)?;
-    pass_steer.connect(&format!("inproc://{}-pass-control", eps.tag))?;
-    let packing = socket(&ctx, SocketType::Pull)?;
-    let packing_ep = eps.bind(&packing, "packing")?;
+    // The pass spreads dishes from the helpers over the cooks; the packing line spreads cooked
+    // dishes over the packers.
+    let pass = Streamer::bind(&ctx, &eps, "pass-in", "pass-out")?;
+    let packing = Streamer::bind(&ctx, &eps, "packing", "pack-out")?;
     let sink_in = socket(&ctx, SocketType::Pull)?;
     let sink_ep = eps.bind(&sink_in, "sink")?;
     let display_pub = socket(&ctx, SocketType::Pub)?;
@@ -506,32 +502,27 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
 
     let meals = std::thread::scope(|s| -> ferromq::Result<Vec<Meal>> {
         let stop = &stop;
-        // The pass: a streamer proxy from the helpers to the cooks, stopped through its
-        // control socket at the end.
-        let pass =
-            s.spawn(|| ferromq::proxy_steerable(&pass_in, &pass_out, None, Some(&pass_control)));
+        let pass_thread = s.spawn(|| pass.run());
+        let packing_thread = s.spawn(|| packing.run());
 
         for h in 0..cfg.helpers {
-            let helper = Helper::connect(&ctx, &helpers_ep, &pass_in_ep)?;
+            let helper = Helper::connect(&ctx, &helpers_ep, &pass.in_ep)?;
             s.spawn(move || helper.run(cfg, &format!("helper-{h}"), stop));
         }
         for c in 0..cfg.cooks {
-            let cook = Cook::connect(&ctx, &pass_out_ep, &packing_ep, &desk_ep)?;
+            let cook = Cook::connect(&ctx, &pass.out_ep, &packing.in_ep, &desk_ep)?;
             let dies_after = if c == 0 { cfg.kill_cook_after } else { None };
             s.spawn(move || cook.run(cfg, &format!("cook-{c}"), dies_after, stop));
         }
-
-        // The packer.
-        let to_sink = socket(&ctx, SocketType::Push)?;
-        to_sink.connect(&sink_ep)?;
-        s.spawn(move || {
-            while let Some(mut order) = next(&packing, stop) {
-                work(cfg, 3, "packer", &mut order);
-                if !put(&to_sink, order, stop) {
-                    break;
-                }
-            }
-        });
+        for p in 0..cfg.packers {
+            let packer = Packer::connect(&ctx, &packing.out_ep, &sink_ep)?;
+            let name = if cfg.packers == 1 {
+                "packer".to_owned()
+            } else {
+                format!("packer-{p}")
+            };
+            s.spawn(move || packer.run(cfg, &name, stop));
+        }
 
         // The sink: serves each order once, announces it, and returns the meal to the desk.
         let to_desk = socket(&ctx, SocketType::Push)?;
@@ -571,9 +562,11 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
 
         let meals = customers(cfg, &orders_ep, &ctx, progress);
         stop.store(true, Ordering::Relaxed);
-        let _ = pass_steer.send("TERMINATE");
         taker.join().expect("the order taker panicked")?;
-        pass.join().expect("the pass panicked")?;
+        for (streamer, thread) in [(&pass, pass_thread), (&packing, packing_thread)] {
+            streamer.terminate();
+            thread.join().expect("a streamer panicked")?;
+        }
         meals
     })?;
     Ok(Report {
@@ -607,6 +600,87 @@ impl Helper {
     fn run(&self, cfg: &Config, name: &str, stop: &AtomicBool) {
         while let Some(mut order) = next(&self.input, stop) {
             work(cfg, 1, name, &mut order);
+            if !put(&self.output, order, stop) {
+                break;
+            }
+        }
+    }
+}
+
+/// A streamer proxy between two stages (PULL in, PUSH out), stopped through its control
+/// socket.
+struct Streamer {
+    input: Socket,
+    output: Socket,
+    in_ep: String,
+    out_ep: String,
+    control: Socket,
+    steer: Socket,
+}
+
+impl Streamer {
+    fn bind(
+        ctx: &Context,
+        eps: &Endpoints,
+        input_name: &str,
+        output_name: &str,
+    ) -> ferromq::Result<Streamer> {
+        let (input, output) = (
+            socket(ctx, SocketType::Pull)?,
+            socket(ctx, SocketType::Push)?,
+        );
+        // Short queues: a dish waits in the proxy only until a worker is free.
+        input.set_rcvhwm(2)?;
+        output.set_sndhwm(1)?;
+        let in_ep = eps.bind(&input, input_name)?;
+        let out_ep = eps.bind(&output, output_name)?;
+        let control_ep = format!("inproc://{}-{input_name}-control", eps.tag);
+        let (control, steer) = (
+            socket(ctx, SocketType::Pair)?,
+            socket(ctx, SocketType::Pair)?,
+        );
+        control.bind(&control_ep)?;
+        steer.connect(&control_ep)?;
+        Ok(Streamer {
+            input,
+            output,
+            in_ep,
+            out_ep,
+            control,
+            steer,
+        })
+    }
+
+    fn run(&self) -> ferromq::Result<ferromq::ProxyStats> {
+        ferromq::proxy_steerable(&self.input, &self.output, None, Some(&self.control))
+    }
+
+    fn terminate(&self) {
+        let _ = self.steer.send("TERMINATE");
+    }
+}
+
+/// A packer: cooked dishes in from the packing line, packed meals out to the sink.
+struct Packer {
+    input: Socket,
+    output: Socket,
+}
+
+impl Packer {
+    fn connect(ctx: &Context, pack_out: &str, sink: &str) -> ferromq::Result<Packer> {
+        let (input, output) = (
+            socket(ctx, SocketType::Pull)?,
+            socket(ctx, SocketType::Push)?,
+        );
+        input.set_rcvhwm(1)?;
+        input.connect(pack_out)?;
+        output.connect(sink)?;
+        Ok(Packer { input, output })
+    }
+
+    fn run(&self, cfg: &Config, name: &str, stop: &AtomicBool) {
+        while let Some(mut order) = next(&self.input, stop) {
+            work(cfg, 3, name, &mut order);
             if !put(&self.output, order, stop) {
                 break;
             }
@@ -668,9 +742,9 @@ impl Cook {
 }
 
 /// The stages that can run in a process of their own.
-pub const EXTERNAL_STAGES: [&str; 3] = ["helper", "cook", "display"];
+pub const EXTERNAL_STAGES: [&str; 4] = ["helper", "cook", "packer", "display"];
 
-/// Runs one version-2 stage (`helper`, `cook` or `display`) in this process, connected to a
+/// Runs one version-2 stage (`helper`, `cook`, `packer` or `display`) in this process, connected to a
 /// truck whose kitchen is bound at `base` (`--bind`). Runs until killed (a cook with
 /// `kill_cook_after` dies after that many orders); the connections are remade whenever the
 /// truck restarts.
@@ -680,6 +754,7 @@ pub fn run_stage(cfg: &Config, stage: &str, base: &str) -> ferromq::Result<()> {
     let ep = |name| shared_endpoint(base, name);
     let name = format!("{stage}-{}", std::process::id());
     match stage {
+        "packer" => Packer::connect(&ctx, &ep("pack-out")?, &ep("sink")?)?.run(cfg, &name, &never),
         "helper" => {
             Helper::connect(&ctx, &ep("ingredients")?, &ep("pass-in")?)?.run(cfg, &name, &never)
         }
