@@ -126,35 +126,30 @@ fn stages_run_as_separate_processes() {
         std::env::temp_dir().display(),
         std::process::id()
     );
-    let stage = |extra: &[&str]| {
+    let stage = |name: &str, extra: &[&str]| {
         std::process::Command::new(&bin)
-            .args(["--stage", "cook", "--connect", &base])
+            .args(["--stage", name, "--connect", &base])
             .args(extra)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap()
     };
-    // Two cook processes, one of which dies after two orders; the truck has none of its own.
-    let mut survivor = stage(&[]);
-    let mut dying = stage(&["--kill-cook-after", "2"]);
+    // The order taker, the packer and two cooks (one of which dies after two orders) run as
+    // processes of their own; the truck keeps the customers, helpers, streamers and sink.
+    let mut taker = stage("taker", &[]);
+    let mut packer = stage("packer", &[]);
+    let mut survivor = stage("cook", &[]);
+    let mut dying = stage("cook", &["--kill-cook-after", "2"]);
     let out = std::process::Command::new(&bin)
-        .args([
-            "--run",
-            "2",
-            "--cooks",
-            "0",
-            "--orders",
-            "12",
-            "--resend-ms",
-            "300",
-        ])
+        .args(["--run", "2", "--orders", "12", "--resend-ms", "300"])
+        .args(["--takers", "0", "--cooks", "0", "--packers", "0"])
         .args(["--bind", &base, "--timeline"])
         .output()
         .unwrap();
     // The dying cook has exited by now if it got its two orders (it may have joined late).
     let dying_status = dying.try_wait().unwrap();
-    for child in [&mut survivor, &mut dying] {
+    for child in [&mut taker, &mut packer, &mut survivor, &mut dying] {
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -176,6 +171,10 @@ fn stages_run_as_separate_processes() {
     // The cooks show up in the timeline under their process ids.
     assert!(
         stdout.contains(&format!("  cook-{}", survivor.id())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("  packer-{}", packer.id())),
         "{stdout}"
     );
 }

@@ -52,6 +52,9 @@ struct Args {
     /// Packers in version 2 (0 with --bind: only packers run with --stage packer).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=64))]
     packers: u64,
+    /// Order takers in version 2: 1, or 0 with --bind when it runs with --stage taker.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=1))]
+    takers: u64,
     /// Which versions to run.
     #[arg(long, value_enum, default_value_t = Which::Both)]
     run: Which,
@@ -60,7 +63,7 @@ struct Args {
     #[arg(long, value_name = "BASE")]
     bind: Option<String>,
     /// Run only this stage of version 2, in this process, joined to a truck started with
-    /// --bind (runs until killed): helper, cook, packer or display.
+    /// --bind (runs until killed): taker, helper, cook, packer or display.
     #[arg(long, value_name = "NAME", requires = "connect", value_parser = truck::EXTERNAL_STAGES)]
     stage: Option<String>,
     /// With --stage: the base the truck was given with --bind.
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         cooks: args.cooks as usize,
         helpers: args.helpers as usize,
         packers: args.packers as usize,
+        takers: args.takers as usize,
         transport: match args.transport {
             TransportArg::Inproc => Transport::Inproc,
             TransportArg::Ipc => Transport::Ipc,
@@ -115,10 +119,11 @@ fn main() -> ExitCode {
             }
         };
     }
-    if (cfg.cooks == 0 || cfg.helpers == 0 || cfg.packers == 0) && cfg.bind.is_none() {
+    let missing = [cfg.takers, cfg.helpers, cfg.cooks, cfg.packers].contains(&0);
+    if missing && cfg.bind.is_none() {
         eprintln!(
-            "error: with no cooks, helpers or packers in the truck, give --bind BASE and run \
-             them with --stage cook|helper|packer --connect BASE"
+            "error: a stage with no worker in the truck needs --bind BASE, and the stage run \
+             with --stage NAME --connect BASE"
         );
         return ExitCode::from(2);
     }

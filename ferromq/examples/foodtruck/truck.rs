@@ -71,6 +71,9 @@ pub struct Config {
     pub helpers: usize,
     /// Packers in version 2.
     pub packers: usize,
+    /// Order takers in the truck's process in version 2: 1, or 0 with `bind` when the order
+    /// taker runs in a process of its own.
+    pub takers: usize,
     pub transport: Transport,
     pub seed: u64,
     /// The base duration of each stage, in the order of [`STAGES`]; each order's actual
@@ -93,6 +96,7 @@ impl Default for Config {
             cooks: 4,
             helpers: 2,
             packers: 1,
+            takers: 1,
             transport: Transport::Inproc,
             seed: 7,
             durations: [5, 10, 40, 5].map(Duration::from_millis),
@@ -478,15 +482,21 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
     let start_us = now_us();
     let started = Instant::now();
 
-    // Everything that binds, bound before anyone connects.
-    let front = socket(&ctx, SocketType::Router)?;
-    front.set_sndhwm(0)?;
-    let orders_ep = eps.bind(&front, "orders")?;
-    let to_helpers = socket(&ctx, SocketType::Push)?;
-    to_helpers.set_sndhwm(2)?;
-    let helpers_ep = eps.bind(&to_helpers, "ingredients")?;
-    let desk = socket(&ctx, SocketType::Pull)?;
-    let desk_ep = eps.bind(&desk, "desk")?;
+    // Everything that binds, bound before anyone connects. The order taker may run in a
+    // process of its own; then its endpoints are at the public base.
+    let taker = match (cfg.takers, &cfg.bind) {
+        (0, Some(_)) => None,
+        _ => Some(Taker::bind(&ctx, &eps)?),
+    };
+    let [orders_ep, helpers_ep, desk_ep] = match (&taker, &cfg.bind) {
+        (Some(t), _) => [t.orders_ep.clone(), t.helpers_ep.clone(), t.desk_ep.clone()],
+        (None, Some(base)) => [
+            shared_endpoint(base, "orders")?,
+            shared_endpoint(base, "ingredients")?,
+            shared_endpoint(base, "desk")?,
+        ],
+        (None, None) => unreachable!("a truck without a taker has a base"),
+    };
     // The pass spreads dishes from the helpers over the cooks; the packing line spreads cooked
     // dishes over the packers.
     let pass = Streamer::bind(&ctx, &eps, "pass-in", "pass-out")?;
@@ -558,11 +568,13 @@ pub fn run_v2(cfg: &Config, progress: &(dyn Fn(usize) + Sync)) -> ferromq::Resul
 
         // The order taker.
         let resent = &resent;
-        let taker = s.spawn(|| take_orders(cfg, &front, &to_helpers, &desk, stop, resent));
+        let taker = taker.as_ref().map(|t| s.spawn(|| t.run(cfg, stop, resent)));
 
         let meals = customers(cfg, &orders_ep, &ctx, progress);
         stop.store(true, Ordering::Relaxed);
-        taker.join().expect("the order taker panicked")?;
+        if let Some(taker) = taker {
+            taker.join().expect("the order taker panicked")?;
+        }
         for (streamer, thread) in [(&pass, pass_thread), (&packing, packing_thread)] {
             streamer.terminate();
             thread.join().expect("a streamer panicked")?;
@@ -742,9 +754,9 @@ impl Cook {
 }
 
 /// The stages that can run in a process of their own.
-pub const EXTERNAL_STAGES: [&str; 4] = ["helper", "cook", "packer", "display"];
+pub const EXTERNAL_STAGES: [&str; 5] = ["taker", "helper", "cook", "packer", "display"];
 
-/// Runs one version-2 stage (`helper`, `cook`, `packer` or `display`) in this process, connected to a
+/// Runs one version-2 stage (`taker`, `helper`, `cook`, `packer` or `display`) in this process, connected to a
 /// truck whose kitchen is bound at `base` (`--bind`). Runs until killed (a cook with
 /// `kill_cook_after` dies after that many orders); the connections are remade whenever the
 /// truck restarts.
@@ -754,6 +766,10 @@ pub fn run_stage(cfg: &Config, stage: &str, base: &str) -> ferromq::Result<()> {
     let ep = |name| shared_endpoint(base, name);
     let name = format!("{stage}-{}", std::process::id());
     match stage {
+        "taker" => {
+            let eps = Endpoints::new(cfg.transport, Some(base.to_owned()));
+            Taker::bind(&ctx, &eps)?.run(cfg, &never, &AtomicUsize::new(0))?
+        }
         "packer" => Packer::connect(&ctx, &ep("pack-out")?, &ep("sink")?)?.run(cfg, &name, &never),
         "helper" => {
             Helper::connect(&ctx, &ep("ingredients")?, &ep("pass-in")?)?.run(cfg, &name, &never)
@@ -782,7 +798,43 @@ pub fn run_stage(cfg: &Config, stage: &str, base: &str) -> ferromq::Result<()> {
     Ok(())
 }
 
-/// Version 2's order taker: takes orders while the kitchen has room, sends each down the
+/// Version 2's order taker: a ROUTER for the customers, a PUSH to the helpers, and a PULL
+/// "desk" for acknowledgements and finished meals.
+struct Taker {
+    front: Socket,
+    to_helpers: Socket,
+    desk: Socket,
+    orders_ep: String,
+    helpers_ep: String,
+    desk_ep: String,
+}
+
+impl Taker {
+    fn bind(ctx: &Context, eps: &Endpoints) -> ferromq::Result<Taker> {
+        let front = socket(ctx, SocketType::Router)?;
+        front.set_sndhwm(0)?;
+        let orders_ep = eps.bind(&front, "orders")?;
+        let to_helpers = socket(ctx, SocketType::Push)?;
+        to_helpers.set_sndhwm(2)?;
+        let helpers_ep = eps.bind(&to_helpers, "ingredients")?;
+        let desk = socket(ctx, SocketType::Pull)?;
+        let desk_ep = eps.bind(&desk, "desk")?;
+        Ok(Taker {
+            front,
+            to_helpers,
+            desk,
+            orders_ep,
+            helpers_ep,
+            desk_ep,
+        })
+    }
+
+    fn run(&self, cfg: &Config, stop: &AtomicBool, resent: &AtomicUsize) -> ferromq::Result<()> {
+        take_orders(cfg, &self.front, &self.to_helpers, &self.desk, stop, resent)
+    }
+}
+
+/// The order taker's loop: takes orders while the kitchen has room, sends each down the
 /// pipeline, keeps it until a cook acknowledges it (sending it again if none does in time),
 /// and routes finished meals back to their customers.
 fn take_orders(
