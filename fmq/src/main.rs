@@ -1,0 +1,71 @@
+//! `fmq`: a command-line ZeroMQ peer that pipes, debugs and benchmarks against any ZeroMQ
+//! program.
+//!
+//! ```text
+//! fmq TYPE (--bind EP | --connect EP)... [-s PREFIX]... [-n N] [--echo] [--identity ID] [--timeout MS]
+//! fmq proxy TYPE:EP TYPE:EP [TYPE:EP]
+//! fmq bench thr|lat [options]
+//! ```
+//!
+//! Standard input and output carry one message per line, its frames joined by TAB; a frame that
+//! is not plain text is written `0x` + hex (see `frames.rs`).
+
+mod bench;
+mod frames;
+mod peer;
+mod proxy;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A command-line ZeroMQ peer: pipe lines through any socket type, run a proxy, or benchmark.
+///
+/// Standard input: one message per line, frames joined by TAB; a frame written 0x + hex is
+/// sent as those bytes. Standard output: every message received, in the same form.
+#[derive(Parser, Debug)]
+#[command(
+    name = "fmq",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    peer: peer::PeerArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Joins two sockets like zmq_proxy, each given as TYPE:@EP (bind) or TYPE:>EP (connect).
+    Proxy(proxy::ProxyArgs),
+    /// Measures throughput (PUSH to PULL) or latency (REQ/REP round trip / 2).
+    Bench(bench::BenchArgs),
+}
+
+/// The status for an outcome; errors are reported on standard error.
+fn exit_code(exit: peer::Exit) -> i32 {
+    match exit {
+        peer::Exit::Done => 0,
+        peer::Exit::TimedOut(t) => {
+            eprintln!("fmq: timed out: no message in {} ms", t.as_millis());
+            3
+        }
+        peer::Exit::Failed(reason) => {
+            eprintln!("fmq: {reason}");
+            1
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match cli.command {
+        Some(Command::Proxy(args)) => proxy::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+        None => peer::run(cli.peer),
+    };
+    ExitCode::from(exit_code(exit) as u8)
+}
