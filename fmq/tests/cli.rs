@@ -549,3 +549,27 @@ fn bench_runs_both_sides_and_each_side_against_libzmq() {
     }
     assert_ok(&finish(child));
 }
+
+#[test]
+fn garbage_from_one_peer_does_not_stop_the_others() {
+    let ctx = zmq::Context::new();
+    let ep = ipc();
+    let child = start(&["pull", "--bind", &ep, "-n", "1"]);
+    let path = ep.trim_start_matches("ipc://").to_owned();
+    // A raw peer sends a bogus greeting; then a real one sends a message.
+    let deadline = Instant::now() + LIMIT;
+    let mut garbage = loop {
+        match std::os::unix::net::UnixStream::connect(&path) {
+            Ok(s) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("fmq never listened: {e}"),
+        }
+    };
+    garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let push = zsocket(&ctx, zmq::PUSH);
+    push.connect(&ep).unwrap();
+    push.send("still served", 0).unwrap();
+    let out = finish(child);
+    assert_ok(&out);
+    assert_eq!(stdout(&out), "still served\n");
+}
