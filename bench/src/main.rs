@@ -1,5 +1,6 @@
-//! ferromq's benchmark suite: ferromq beside libzmq (4.3.4, through the `zmq` crate) and a raw
-//! socket, measured in one run on one machine, reported as ratios.
+//! ferromq's benchmark suite: ferromq beside libzmq (4.3.4, through the `zmq` crate), the
+//! `zeromq` crate (zmq.rs, on a current-thread tokio runtime, wherever it supports the case) and
+//! a raw socket, measured in one run on one machine, reported as ratios.
 //!
 //! ```sh
 //! cargo run --release -p ferromq-bench -- all            # everything, medians of 5 runs
@@ -46,6 +47,14 @@ enum What {
     Lat(Opts),
     /// ferromq sending to libzmq and the reverse.
     Mixed(Opts),
+    /// One PUB to 1, 10 and 100 SUBs.
+    Fanout(Opts),
+    /// A ROUTER serving 100 DEALERs.
+    Router(Opts),
+    /// Resident memory: 1,000 idle connections, and a sender held at its HWM.
+    Memory(Opts),
+    /// Instructions per message (callgrind), sending and receiving over tcp.
+    Instructions(Opts),
     /// One side of a measurement (run by the suite itself).
     #[command(hide = true)]
     Role { args: Vec<String> },
@@ -80,10 +89,25 @@ fn main() {
     let cli = Cli::parse();
     let (opts, parts): (Opts, &[&str]) = match cli.what {
         What::Role { args } => return role(&args),
-        What::All(o) => (o, &["thr", "lat", "mixed"]),
+        What::All(o) => (
+            o,
+            &[
+                "thr",
+                "lat",
+                "mixed",
+                "fanout",
+                "router",
+                "memory",
+                "instructions",
+            ],
+        ),
         What::Thr(o) => (o, &["thr"]),
         What::Lat(o) => (o, &["lat"]),
         What::Mixed(o) => (o, &["mixed"]),
+        What::Fanout(o) => (o, &["fanout"]),
+        What::Router(o) => (o, &["router"]),
+        What::Memory(o) => (o, &["memory"]),
+        What::Instructions(o) => (o, &["instructions"]),
     };
     let runs = if opts.quick { 1 } else { opts.runs.max(1) };
     let mut suite = Suite {
@@ -98,6 +122,10 @@ fn main() {
             "thr" => suite.throughput(),
             "lat" => suite.latency(),
             "mixed" => suite.mixed(),
+            "fanout" => suite.fanout(),
+            "router" => suite.router(),
+            "memory" => suite.memory(),
+            "instructions" => suite.instructions(),
             _ => unreachable!(),
         }
     }
@@ -110,6 +138,11 @@ fn main() {
     {
         eprintln!("could not write results to {}: {e}", opts.out.display());
         std::process::exit(1);
+    }
+    if parts.contains(&"thr") {
+        if let Err(e) = chart(&suite.medians(), &opts.out.join("throughput.svg")) {
+            eprintln!("could not draw the chart: {e}");
+        }
     }
     eprintln!("results written to {}", opts.out.display());
 }
@@ -128,6 +161,19 @@ fn role(args: &[String]) {
         "lat-echo" => sides::lat_echo(imp, arg(2), num(3)),
         "lat-client" => print_lat(&mut sides::lat_client(imp, arg(2), num(3) as usize, num(4))),
         "lat-inproc" => print_lat(&mut sides::lat_inproc(imp, num(2) as usize, num(3))),
+        "fan-pub" => sides::fan_pub(imp, arg(2), num(3), num(4) as usize, num(5)),
+        "fan-subs" => println!("{}", sides::fan_subs(imp, arg(2), num(3))),
+        "router-server" => sides::router_server(imp, arg(2), num(3)),
+        "router-clients" => println!(
+            "{}",
+            sides::router_clients(imp, arg(2), num(3), num(4), num(5) as usize)
+        ),
+        "mem-router" => println!("{}", sides::mem_router(imp, arg(2), num(3))),
+        "mem-dealers" => sides::mem_dealers(imp, arg(2), num(3)),
+        "mem-hwm" => {
+            let (queued, kib) = sides::mem_hwm(imp, arg(2), num(3) as usize);
+            println!("{queued} {kib}");
+        }
         other => panic!("unknown role {other:?}"),
     }
 }
@@ -251,6 +297,11 @@ impl Suite {
         let rx = spawn(&[s("thr-recv"), s(recv.name()), ep.clone(), s(count)]);
         let tx = spawn(&[s("thr-send"), s(send.name()), ep, s(size), s(count)]);
         let rate = collect(rx, LIMIT);
+        // The receiver has everything (or failed): the sender has nothing left to do.
+        let mut tx = tx;
+        if send == Imp::Zeromq || rate.is_none() {
+            let _ = tx.kill();
+        }
         collect(tx, Duration::from_secs(5));
         rate?.trim().parse().ok()
     }
@@ -265,10 +316,10 @@ impl Suite {
             for size in SIZES {
                 let count = self.scale(thr_count(size));
                 for _ in 0..self.runs {
-                    for imp in [Imp::Libzmq, Imp::Ferromq, Imp::Raw] {
+                    for imp in [Imp::Libzmq, Imp::Zeromq, Imp::Ferromq, Imp::Raw] {
                         let value = if transport == "inproc" {
-                            if imp == Imp::Raw {
-                                continue;
+                            if matches!(imp, Imp::Raw | Imp::Zeromq) {
+                                continue; // neither has inproc
                             }
                             let child = spawn(&[s("thr-inproc"), s(imp.name()), s(size), s(count)]);
                             collect(child, LIMIT).and_then(|o| o.trim().parse().ok())
@@ -288,9 +339,9 @@ impl Suite {
             for size in [16usize, 1024] {
                 let row = format!("{transport} {size} B");
                 for _ in 0..self.runs {
-                    for imp in [Imp::Libzmq, Imp::Ferromq, Imp::Raw] {
+                    for imp in [Imp::Libzmq, Imp::Zeromq, Imp::Ferromq, Imp::Raw] {
                         let out = if transport == "inproc" {
-                            if imp == Imp::Raw {
+                            if matches!(imp, Imp::Raw | Imp::Zeromq) {
                                 continue;
                             }
                             collect(
@@ -349,6 +400,180 @@ impl Suite {
                         value,
                     );
                 }
+            }
+        }
+    }
+
+    fn fanout(&mut self) {
+        let count = self.scale(200_000);
+        for subs in [1u64, 10, 100] {
+            for _ in 0..self.runs {
+                for imp in [Imp::Libzmq, Imp::Ferromq] {
+                    let ep = endpoint("tcp");
+                    let rx = spawn(&[s("fan-subs"), s(imp.name()), ep.clone(), s(subs)]);
+                    let mut tx =
+                        spawn(&[s("fan-pub"), s(imp.name()), ep, s(subs), s(128), s(count)]);
+                    let rate = collect(rx, LIMIT).and_then(|o| o.trim().parse().ok());
+                    let _ = tx.kill();
+                    let _ = tx.wait();
+                    let row = format!("1 PUB → {subs} SUB{}", if subs > 1 { "s" } else { "" });
+                    self.record(
+                        "PUB fan-out over tcp, 128 B (msg/s delivered in total)",
+                        row,
+                        imp.name(),
+                        rate,
+                    );
+                }
+            }
+        }
+    }
+
+    fn router(&mut self) {
+        let (dealers, each) = (100u64, self.scale(2_000));
+        for _ in 0..self.runs {
+            for imp in [Imp::Libzmq, Imp::Ferromq] {
+                let ep = endpoint("tcp");
+                let server = spawn(&[
+                    s("router-server"),
+                    s(imp.name()),
+                    ep.clone(),
+                    s(dealers * each),
+                ]);
+                let clients = spawn(&[
+                    s("router-clients"),
+                    s(imp.name()),
+                    ep,
+                    s(dealers),
+                    s(each),
+                    s(64),
+                ]);
+                let rate = collect(clients, LIMIT).and_then(|o| o.trim().parse().ok());
+                collect(server, Duration::from_secs(5));
+                self.record(
+                    "ROUTER serving DEALERs over tcp, 64 B (requests/s)",
+                    format!("{dealers} DEALERs, one request out each"),
+                    imp.name(),
+                    rate,
+                );
+            }
+        }
+    }
+
+    fn memory(&mut self) {
+        let conns = if self.quick { 100 } else { 1000 };
+        let table = "resident memory (lower is better)";
+        for _ in 0..self.runs {
+            for imp in [Imp::Libzmq, Imp::Ferromq] {
+                let ep = endpoint("tcp");
+                let server = spawn(&[s("mem-router"), s(imp.name()), ep.clone(), s(conns)]);
+                let mut clients = spawn(&[s("mem-dealers"), s(imp.name()), ep, s(conns)]);
+                let kib: Option<f64> = collect(server, LIMIT).and_then(|o| o.trim().parse().ok());
+                let _ = clients.kill();
+                let _ = clients.wait();
+                self.record(
+                    table,
+                    format!("ROUTER with {conns} idle tcp peers (MiB)"),
+                    imp.name(),
+                    kib.map(|k| k / 1024.0),
+                );
+                // A port nobody listens on: the PUSH queues until its HWM stops it.
+                let ep = endpoint("tcp");
+                let out = collect(spawn(&[s("mem-hwm"), s(imp.name()), ep, s(65536)]), LIMIT);
+                let figures: Vec<f64> = out
+                    .as_deref()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .filter_map(|f| f.parse().ok())
+                    .collect();
+                let (queued, kib) = (figures.first().copied(), figures.get(1).copied());
+                self.record(
+                    table,
+                    "PUSH held at its HWM, 64 KiB messages (MiB)".into(),
+                    imp.name(),
+                    kib.map(|k| k / 1024.0),
+                );
+                self.record(
+                    table,
+                    "  messages queued at the HWM (count)".into(),
+                    imp.name(),
+                    queued,
+                );
+            }
+        }
+    }
+
+    /// Instructions one side executes for `count` messages, under callgrind (the other side
+    /// runs natively). `None` when valgrind is not installed or the run failed.
+    fn callgrind(&self, imp: Imp, measured: &str, size: usize, count: u64) -> Option<f64> {
+        let ep = endpoint("tcp");
+        let exe = std::env::current_exe().ok()?;
+        let out_file = std::env::temp_dir().join(format!(
+            "ferromq-bench-callgrind-{}-{measured}.out",
+            std::process::id()
+        ));
+        let recv_args = vec![s("thr-recv"), s(imp.name()), ep.clone(), s(count)];
+        let send_args = vec![s("thr-send"), s(imp.name()), ep, s(size), s(count)];
+        let under_valgrind = |args: &[String]| {
+            Command::new("valgrind")
+                .arg("--tool=callgrind")
+                .arg(format!("--callgrind-out-file={}", out_file.display()))
+                .arg(&exe)
+                .arg("role")
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()
+        };
+        let (rx, tx) = if measured == "recv" {
+            (under_valgrind(&recv_args)?, spawn(&send_args))
+        } else {
+            (spawn(&recv_args), under_valgrind(&send_args)?)
+        };
+        let ok = collect(rx, Duration::from_secs(600)).is_some();
+        let sent = collect(tx, Duration::from_secs(600)).is_some();
+        let text = std::fs::read_to_string(&out_file).ok();
+        let _ = std::fs::remove_file(&out_file);
+        if !(ok && sent) {
+            return None;
+        }
+        text?
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("summary:")
+                    .or_else(|| l.strip_prefix("totals:"))
+            })
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+    }
+
+    fn instructions(&mut self) {
+        if Command::new("valgrind").arg("--version").output().is_err() {
+            eprintln!("valgrind is not installed: skipping instructions per message");
+            return;
+        }
+        let n = if self.quick { 2_000 } else { 20_000 };
+        let table = "instructions per message, callgrind (lower is better)";
+        for size in [16usize, 8192] {
+            for imp in [Imp::Libzmq, Imp::Ferromq] {
+                let mut total = 0.0;
+                for side in ["send", "recv"] {
+                    // The difference between n and 2n messages: start-up and shut-down cancel.
+                    let per_message = match (
+                        self.callgrind(imp, side, size, n),
+                        self.callgrind(imp, side, size, 2 * n),
+                    ) {
+                        (Some(a), Some(b)) => Some((b - a) / n as f64),
+                        _ => None,
+                    };
+                    total += per_message.unwrap_or(f64::NAN);
+                    self.record(table, format!("{size} B, {side}"), imp.name(), per_message);
+                }
+                self.record(
+                    table,
+                    format!("{size} B, send + recv"),
+                    imp.name(),
+                    Some(total),
+                );
             }
         }
     }
@@ -414,14 +639,18 @@ impl Suite {
                     }
                 }
             }
-            let lower_is_better = table.contains("latency");
+            let lower_is_better = table.contains("lower is better") || table.contains("latency");
             let ratios: Vec<(&str, &str)> = if table.starts_with("mixed") {
                 vec![]
             } else {
-                [("ferromq", "libzmq"), ("ferromq", "raw")]
-                    .into_iter()
-                    .filter(|(_, b)| columns.iter().any(|c| c == b))
-                    .collect()
+                [
+                    ("ferromq", "libzmq"),
+                    ("ferromq", "zeromq"),
+                    ("ferromq", "raw"),
+                ]
+                .into_iter()
+                .filter(|(_, b)| columns.iter().any(|c| c == b))
+                .collect()
             };
             out.push_str(&format!("\n### {table}\n\n| |"));
             for c in &columns {
@@ -491,6 +720,69 @@ impl Suite {
             "samples": samples,
         })
     }
+}
+
+/// Throughput against message size, one line per implementation, tcp and ipc side by side.
+fn chart(tables: &[Table<f64>], path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let root = SVGBackend::new(path, (1100, 460)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let panels = root.split_evenly((1, 2));
+    for (panel, transport) in panels.iter().zip(["tcp", "ipc"]) {
+        let Some((_, rows)) = tables
+            .iter()
+            .find(|(t, _)| t.starts_with("throughput over") && t.contains(transport))
+        else {
+            continue;
+        };
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        for (row, cols) in rows {
+            let size: f64 = row.trim_end_matches(" B").parse().unwrap_or(f64::NAN);
+            for (imp, v) in cols {
+                if !v.is_finite() || !size.is_finite() {
+                    continue;
+                }
+                match series.iter_mut().find(|(n, _)| n == imp) {
+                    Some((_, pts)) => pts.push((size, *v)),
+                    None => series.push((imp.clone(), vec![(size, *v)])),
+                }
+            }
+        }
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("PUSH → PULL over {transport}, two processes"),
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (10f64..100_000f64).log_scale(),
+                (5e3f64..2e8f64).log_scale(),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc("message size (bytes)")
+            .y_desc("messages per second")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| fmt_figure(*y, false))
+            .draw()?;
+        for (i, (name, points)) in series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+            chart.draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -12,6 +12,8 @@ pub enum Imp {
     Libzmq,
     /// Plain sockets: length-prefixed messages through 64 KiB buffers (the ceiling).
     Raw,
+    /// The `zeromq` crate (zmq.rs) on a current-thread tokio runtime.
+    Zeromq,
 }
 
 impl Imp {
@@ -20,11 +22,12 @@ impl Imp {
             Imp::Ferromq => "ferromq",
             Imp::Libzmq => "libzmq",
             Imp::Raw => "raw",
+            Imp::Zeromq => "zeromq",
         }
     }
 
     pub fn parse(s: &str) -> Option<Imp> {
-        [Imp::Ferromq, Imp::Libzmq, Imp::Raw]
+        [Imp::Ferromq, Imp::Libzmq, Imp::Raw, Imp::Zeromq]
             .into_iter()
             .find(|i| i.name() == s)
     }
@@ -147,6 +150,18 @@ pub fn thr_recv(imp: Imp, ep: &str, count: u64) -> f64 {
             }
             rate(count, start)
         }
+        Imp::Zeromq => zeromq_rt().block_on(async {
+            use zeromq::{Socket, SocketRecv};
+            let mut s = zeromq::PullSocket::new();
+            zeromq_unlink(ep);
+            s.bind(ep).await.expect("bind");
+            s.recv().await.expect("recv");
+            let start = Instant::now();
+            for _ in 1..count {
+                s.recv().await.expect("recv");
+            }
+            rate(count, start)
+        }),
         Imp::Raw => {
             let (r, _w) = raw_accept(ep).split();
             let mut r = BufReader::with_capacity(64 * 1024, r);
@@ -178,6 +193,19 @@ pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
                 s.send(vec![0u8; size], 0).expect("send");
             }
         }
+        Imp::Zeromq => zeromq_rt().block_on(async {
+            use zeromq::{Socket, SocketSend};
+            let mut s = zeromq::PushSocket::new();
+            s.connect(ep).await.expect("connect");
+            for _ in 0..count {
+                s.send(zeromq::ZmqMessage::from(vec![0u8; size]))
+                    .await
+                    .expect("send");
+            }
+            // zmq.rs has no linger: the runtime must keep running until the queued
+            // messages have left; the suite stops this side once the receiver has them all.
+            std::future::pending::<()>().await
+        }),
         Imp::Raw => {
             let (_r, w) = raw_connect(ep).split();
             let mut w = BufWriter::with_capacity(64 * 1024, w);
@@ -229,8 +257,23 @@ pub fn thr_inproc(imp: Imp, size: usize, count: u64) -> f64 {
             sender.join().expect("sender");
             r
         }
-        Imp::Raw => f64::NAN,
+        Imp::Raw | Imp::Zeromq => f64::NAN,
     }
+}
+
+/// zmq.rs does not replace a socket file left by an earlier run, as libzmq does.
+fn zeromq_unlink(ep: &str) {
+    if let Some(path) = ep.strip_prefix("ipc://") {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The runtime the zeromq crate runs on: current-thread, its faster setting.
+fn zeromq_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }
 
 // ----- latency -----
@@ -264,6 +307,16 @@ pub fn lat_echo(imp: Imp, ep: &str, count: u64) {
                 raw_write(&mut w, &buf).expect("write");
             }
         }
+        Imp::Zeromq => zeromq_rt().block_on(async {
+            use zeromq::{Socket, SocketRecv, SocketSend};
+            let mut s = zeromq::RepSocket::new();
+            zeromq_unlink(ep);
+            s.bind(ep).await.expect("bind");
+            for _ in 0..count {
+                let m = s.recv().await.expect("recv");
+                s.send(m).await.expect("send");
+            }
+        }),
     }
 }
 
@@ -292,6 +345,19 @@ pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> 
                 rtts.push(t.elapsed());
             }
         }
+        Imp::Zeromq => zeromq_rt().block_on(async {
+            use zeromq::{Socket, SocketRecv, SocketSend};
+            let mut s = zeromq::ReqSocket::new();
+            s.connect(ep).await.expect("connect");
+            for _ in 0..count {
+                let t = Instant::now();
+                s.send(zeromq::ZmqMessage::from(vec![0u8; size]))
+                    .await
+                    .expect("send");
+                s.recv().await.expect("recv");
+                rtts.push(t.elapsed());
+            }
+        }),
         Imp::Raw => {
             let (mut r, mut w) = raw_connect(ep).split();
             let mut buf = Vec::new();
@@ -354,6 +420,301 @@ pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
             echo.join().expect("echo");
             rtts
         }
-        Imp::Raw => Vec::new(),
+        Imp::Raw | Imp::Zeromq => Vec::new(),
+    }
+}
+
+// ----- PUB fan-out -----
+
+/// A publisher for `subs` subscribers: waits until each has subscribed (an XPUB sees every
+/// subscription when verbose), sends `count` messages of `size` bytes, then end markers
+/// (empty messages) until the process is stopped.
+pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
+    match imp {
+        Imp::Ferromq => {
+            let ctx = ferromq::Context::new();
+            let s = ctx.socket(ferromq::SocketType::Xpub).expect("socket");
+            s.set_xpub_verbose(true).expect("verbose");
+            s.bind(ep).expect("bind");
+            for _ in 0..subs {
+                s.recv().expect("a subscription");
+            }
+            for _ in 0..count {
+                s.send(vec![0u8; size]).expect("send");
+            }
+            loop {
+                s.send(ferromq::Bytes::new()).expect("send");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        Imp::Libzmq => {
+            let ctx = zmq::Context::new();
+            let s = ctx.socket(zmq::XPUB).expect("socket");
+            s.set_xpub_verbose(true).expect("verbose");
+            s.bind(ep).expect("bind");
+            for _ in 0..subs {
+                s.recv_bytes(0).expect("a subscription");
+            }
+            for _ in 0..count {
+                s.send(vec![0u8; size], 0).expect("send");
+            }
+            loop {
+                s.send(&b""[..], 0).expect("send");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        Imp::Raw | Imp::Zeromq => {}
+    }
+}
+
+/// `subs` subscribers, a thread each; returns the messages delivered per second in total,
+/// from the first message any of them got to the last.
+pub fn fan_subs(imp: Imp, ep: &str, subs: u64) -> f64 {
+    let zctx = zmq::Context::new();
+    let fctx = ferromq::Context::new();
+    let spans: Vec<(Option<Instant>, Option<Instant>, u64)> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..subs)
+            .map(|_| {
+                let (zctx, fctx) = (&zctx, &fctx);
+                s.spawn(move || {
+                    let (mut first, mut last, mut n) = (None, None, 0u64);
+                    let mut got = |len: usize| {
+                        if len == 0 {
+                            return false;
+                        }
+                        let now = Instant::now();
+                        first.get_or_insert(now);
+                        last = Some(now);
+                        n += 1;
+                        true
+                    };
+                    match imp {
+                        Imp::Ferromq => {
+                            let sub = fctx.socket(ferromq::SocketType::Sub).expect("socket");
+                            sub.subscribe("").expect("subscribe");
+                            sub.connect(ep).expect("connect");
+                            while got(sub.recv().expect("recv")[0].len()) {}
+                        }
+                        _ => {
+                            let sub = zctx.socket(zmq::SUB).expect("socket");
+                            sub.set_subscribe(b"").expect("subscribe");
+                            sub.connect(ep).expect("connect");
+                            let mut m = zmq::Message::new();
+                            loop {
+                                sub.recv(&mut m, 0).expect("recv");
+                                if !got(m.len()) {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    (first, last, n)
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("a subscriber"))
+            .collect()
+    });
+    let first = spans.iter().filter_map(|s| s.0).min();
+    let last = spans.iter().filter_map(|s| s.1).max();
+    let total: u64 = spans.iter().map(|s| s.2).sum();
+    match (first, last) {
+        (Some(f), Some(l)) if l > f => total as f64 / (l - f).as_secs_f64(),
+        _ => f64::NAN,
+    }
+}
+
+// ----- ROUTER serving many DEALERs -----
+
+/// A ROUTER echoing `total` requests.
+pub fn router_server(imp: Imp, ep: &str, total: u64) {
+    match imp {
+        Imp::Ferromq => {
+            let ctx = ferromq::Context::new();
+            let s = ferro(&ctx, ferromq::SocketType::Router, ep, true);
+            for _ in 0..total {
+                let m = s.recv().expect("recv");
+                s.send(m).expect("send");
+            }
+        }
+        _ => {
+            let ctx = zmq::Context::new();
+            let s = zmq_socket(&ctx, zmq::ROUTER, ep, true);
+            for _ in 0..total {
+                let m = s.recv_multipart(0).expect("recv");
+                s.send_multipart(m, 0).expect("send");
+            }
+        }
+    }
+}
+
+/// `dealers` DEALERs in one thread, each with one request out at a time, `each` requests in
+/// all; returns requests answered per second.
+pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) -> f64 {
+    let start;
+    match imp {
+        Imp::Ferromq => {
+            let ctx = ferromq::Context::new();
+            let socks: Vec<_> = (0..dealers)
+                .map(|_| ferro(&ctx, ferromq::SocketType::Dealer, ep, false))
+                .collect();
+            start = Instant::now();
+            for s in &socks {
+                s.send(vec![0u8; size]).expect("send");
+            }
+            let mut left: Vec<u64> = vec![each; socks.len()];
+            let mut open = socks.len();
+            while open > 0 {
+                let mut items: Vec<_> = socks
+                    .iter()
+                    .map(|s| s.as_poll_item(ferromq::Events::IN))
+                    .collect();
+                ferromq::poll(&mut items, -1).expect("poll");
+                let ready: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
+                for (i, s) in socks.iter().enumerate() {
+                    if ready[i] {
+                        s.recv().expect("recv");
+                        left[i] -= 1;
+                        if left[i] == 0 {
+                            open -= 1;
+                        } else {
+                            s.send(vec![0u8; size]).expect("send");
+                        }
+                    }
+                }
+            }
+        }
+        _ => {
+            let ctx = zmq::Context::new();
+            let socks: Vec<_> = (0..dealers)
+                .map(|_| zmq_socket(&ctx, zmq::DEALER, ep, false))
+                .collect();
+            start = Instant::now();
+            for s in &socks {
+                s.send(vec![0u8; size], 0).expect("send");
+            }
+            let mut left: Vec<u64> = vec![each; socks.len()];
+            let mut open = socks.len();
+            let mut m = zmq::Message::new();
+            while open > 0 {
+                let mut items: Vec<_> = socks.iter().map(|s| s.as_poll_item(zmq::POLLIN)).collect();
+                zmq::poll(&mut items, -1).expect("poll");
+                let ready: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
+                for (i, s) in socks.iter().enumerate() {
+                    if ready[i] {
+                        s.recv(&mut m, 0).expect("recv");
+                        left[i] -= 1;
+                        if left[i] == 0 {
+                            open -= 1;
+                        } else {
+                            s.send(vec![0u8; size], 0).expect("send");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (dealers * each) as f64 / start.elapsed().as_secs_f64()
+}
+
+// ----- memory -----
+
+/// The process's resident memory in KiB (Linux).
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A ROUTER that waits for `conns` peers to say hello; returns the KiB of resident memory
+/// they cost it.
+pub fn mem_router(imp: Imp, ep: &str, conns: u64) -> u64 {
+    match imp {
+        Imp::Ferromq => {
+            let ctx = ferromq::Context::new();
+            let s = ferro(&ctx, ferromq::SocketType::Router, ep, true);
+            let base = rss_kib();
+            for _ in 0..conns {
+                s.recv().expect("recv");
+            }
+            rss_kib().saturating_sub(base)
+        }
+        _ => {
+            let ctx = zmq::Context::new();
+            let s = zmq_socket(&ctx, zmq::ROUTER, ep, true);
+            let base = rss_kib();
+            for _ in 0..conns {
+                s.recv_multipart(0).expect("recv");
+            }
+            rss_kib().saturating_sub(base)
+        }
+    }
+}
+
+/// `conns` DEALERs that connect, say hello, and stay until the process is stopped.
+pub fn mem_dealers(imp: Imp, ep: &str, conns: u64) {
+    match imp {
+        Imp::Ferromq => {
+            let ctx = ferromq::Context::new();
+            let socks: Vec<_> = (0..conns)
+                .map(|_| ferro(&ctx, ferromq::SocketType::Dealer, ep, false))
+                .collect();
+            for s in &socks {
+                s.send("hello").expect("send");
+            }
+            std::thread::park();
+        }
+        _ => {
+            // libzmq allows 1023 sockets per context: spread them.
+            let ctxs: Vec<zmq::Context> = (0..conns.div_ceil(500))
+                .map(|_| zmq::Context::new())
+                .collect();
+            let socks: Vec<_> = (0..conns)
+                .map(|i| zmq_socket(&ctxs[(i / 500) as usize], zmq::DEALER, ep, false))
+                .collect();
+            for s in &socks {
+                s.send("hello", 0).expect("send");
+            }
+            std::thread::park();
+        }
+    }
+}
+
+/// A PUSH with nobody to take its messages sends `size`-byte messages until its high-water
+/// mark stops it; returns (messages queued, KiB of resident memory they cost).
+pub fn mem_hwm(imp: Imp, ep: &str, size: usize) -> (u64, u64) {
+    let mut queued = 0u64;
+    let base;
+    match imp {
+        Imp::Ferromq => {
+            let ctx = ferromq::Context::new();
+            let s = ferro(&ctx, ferromq::SocketType::Push, ep, false);
+            s.set_sndtimeo(200).expect("sndtimeo");
+            s.set_linger(0).expect("linger");
+            base = rss_kib();
+            // Non-zero bytes: zeroed allocations may not be resident until written.
+            while s.send(vec![0xabu8; size]).is_ok() {
+                queued += 1;
+            }
+            (queued, rss_kib().saturating_sub(base))
+        }
+        _ => {
+            let ctx = zmq::Context::new();
+            let s = zmq_socket(&ctx, zmq::PUSH, ep, false);
+            s.set_sndtimeo(200).expect("sndtimeo");
+            s.set_linger(0).expect("linger");
+            base = rss_kib();
+            while s.send(vec![0xabu8; size], 0).is_ok() {
+                queued += 1;
+            }
+            (queued, rss_kib().saturating_sub(base))
+        }
     }
 }
