@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use crate::core::{PeerId, Slot, SocketCore};
 use crate::monitor::EventKind;
 use crate::pattern::subscription_message;
-use crate::pipe::{OutPipe, Taken};
+use crate::pipe::{DirectWriter, OutPipe, Taken};
 use crate::{Message, SocketType};
 
 /// Reads are at least this large: many small messages arrive per syscall.
@@ -33,6 +33,7 @@ pub(crate) enum End {
 }
 
 /// Runs one connection from handshake to end.
+#[allow(clippy::too_many_arguments)] // one connection's whole context
 pub(crate) async fn run<R, W>(
     core: Arc<SocketCore>,
     mut rd: R,
@@ -41,6 +42,7 @@ pub(crate) async fn run<R, W>(
     mut stop: watch::Receiver<bool>,
     endpoint: &str,
     fd: u64,
+    direct: Option<DirectWriter>,
 ) -> End
 where
     R: AsyncRead + Unpin,
@@ -83,6 +85,8 @@ where
     };
     core.monitors
         .emit(EventKind::HandshakeSucceeded, endpoint, 0, None);
+    // Senders may now write to this connection themselves while its writer is idle.
+    attached.out.set_direct(direct);
     let id = attached.id;
     let reader = read_loop(&core, &mut conn, &mut rd, id, &attached.out, &attached.room);
     let writer = write_loop(&core, &mut wr, &attached.out);
@@ -106,6 +110,8 @@ where
             _ = crate::core::signalled(&mut stop) => break End::Closed,
         }
     };
+    // No sender may write to the socket once it closes (nor keep it open).
+    attached.out.set_direct(None);
     core.detach(slot, id, false);
     core.monitors
         .emit(EventKind::Disconnected, endpoint, fd, None);

@@ -7,7 +7,9 @@
 //! already taken by the engine's encoder do not.
 
 use std::collections::VecDeque;
+use std::io::{IoSlice, Write};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::encode;
@@ -20,6 +22,27 @@ pub(crate) const ENCODE_CAP: usize = 256 * 1024;
 
 /// Frames at least this large are written by reference instead of copied into the batch.
 pub(crate) const ZERO_COPY_MIN: usize = 32 * 1024;
+
+/// A sender writes a message to the socket itself only if its previous direct write is at
+/// least this old: a lone message (a request, a reply) skips the hand-over to the I/O thread,
+/// while a burst is batched there instead of costing a syscall per message.
+const DIRECT_WRITE_GAP: Duration = Duration::from_micros(20);
+
+/// A second handle on a connection's socket (a duplicated descriptor, non-blocking like the
+/// I/O thread's), through which a sender may write while the I/O thread's writer is idle.
+pub(crate) enum DirectWriter {
+    Tcp(std::net::TcpStream),
+    Unix(std::os::unix::net::UnixStream),
+}
+
+impl DirectWriter {
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+        match self {
+            DirectWriter::Tcp(s) => (&*s).write_vectored(bufs),
+            DirectWriter::Unix(s) => (&*s).write_vectored(bufs),
+        }
+    }
+}
 
 pub(crate) struct OutPipe {
     state: Mutex<OutState>,
@@ -42,6 +65,10 @@ struct OutState {
     writer_parked: bool,
     /// The peer is gone for good: the writer must stop.
     closed: bool,
+    /// The live connection's socket, for direct writes; `None` between connections.
+    direct: Option<DirectWriter>,
+    /// When a sender last wrote directly.
+    last_direct: Option<Instant>,
 }
 
 /// What [`OutPipe::take`] found.
@@ -74,6 +101,8 @@ impl OutPipe {
                 conflate: false,
                 writer_parked: false,
                 closed: false,
+                direct: None,
+                last_direct: None,
             }),
             engine: Notify::new(),
         }
@@ -100,7 +129,11 @@ impl OutPipe {
             s.pending.clear();
             s.pending.push_back(msg);
         } else if s.pending.is_empty() && s.encoded < ENCODE_CAP {
+            let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
             s.encode(&msg);
+            if direct && s.write_direct() {
+                return Ok(()); // on the wire; the writer stays parked
+            }
         } else if s.pending.len() < s.hwm {
             s.pending.push_back(msg);
         } else {
@@ -176,6 +209,14 @@ impl OutPipe {
         }
     }
 
+    /// Gives the pipe the live connection's socket for direct writes, or takes it back (before
+    /// the connection closes, so that no duplicate keeps it open).
+    pub(crate) fn set_direct(&self, direct: Option<DirectWriter>) {
+        let mut s = self.lock();
+        s.direct = direct;
+        s.last_direct = None;
+    }
+
     /// Writer side: waits until `take` may find something (or the pipe is closed).
     pub(crate) async fn parked(&self) {
         self.engine.notified().await;
@@ -200,12 +241,52 @@ impl OutPipe {
         s.enc.clear();
         s.pending.clear();
         s.encoded = 0;
+        s.direct = None;
         drop(s);
         self.engine.notify_one();
     }
 }
 
 impl OutState {
+    /// With the writer parked (everything it took is on the wire) and only the message just
+    /// encoded in the batch, writes the batch to the socket from the sending thread. Returns
+    /// `true` when all of it went out; otherwise what is left stays in the batch for the
+    /// writer, which the caller wakes.
+    fn write_direct(&mut self) -> bool {
+        let now = Instant::now();
+        if self
+            .last_direct
+            .is_some_and(|t| now.duration_since(t) < DIRECT_WRITE_GAP)
+        {
+            return false; // a burst: leave it to the writer
+        }
+        self.last_direct = Some(now);
+        self.freeze_enc();
+        let Some(direct) = &self.direct else {
+            return false;
+        };
+        let slices: Vec<IoSlice<'_>> = self.segs.iter().map(|b| IoSlice::new(b)).collect();
+        let mut written = match direct.write_vectored(&slices) {
+            Ok(n) => n,
+            Err(_) => return false, // WouldBlock, or an error the writer will meet too
+        };
+        drop(slices);
+        self.encoded -= written;
+        while written > 0 {
+            let Some(front) = self.segs.front_mut() else {
+                break;
+            };
+            if written >= front.len() {
+                written -= front.len();
+                self.segs.pop_front();
+            } else {
+                let _ = front.split_to(written);
+                written = 0;
+            }
+        }
+        self.encoded == 0
+    }
+
     fn encode(&mut self, msg: &Message) {
         let n = msg.len();
         for (i, frame) in msg.iter().enumerate() {

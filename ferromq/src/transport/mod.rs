@@ -15,8 +15,9 @@ use tokio::sync::watch;
 use crate::core::{signalled, Slot, SocketCore};
 use crate::engine::{self, End};
 use crate::monitor::EventKind;
+use crate::pipe::DirectWriter;
 use crate::SocketType;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 
 /// A connected byte stream of any transport.
 pub(crate) enum Stream {
@@ -47,13 +48,23 @@ impl Stream {
             Stream::Tcp(s) => {
                 let _ = s.set_nodelay(true);
                 opts.tune(socket2::SockRef::from(&s), true);
+                let direct = s
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .ok()
+                    .map(|fd| DirectWriter::Tcp(std::net::TcpStream::from(fd)));
                 let (rd, wr) = s.into_split();
-                engine::run(core, rd, wr, slot, stop, endpoint, fd).await
+                engine::run(core, rd, wr, slot, stop, endpoint, fd, direct).await
             }
             Stream::Unix(s) => {
                 opts.tune(socket2::SockRef::from(&s), false);
+                let direct = s
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .ok()
+                    .map(|fd| DirectWriter::Unix(std::os::unix::net::UnixStream::from(fd)));
                 let (rd, wr) = s.into_split();
-                engine::run(core, rd, wr, slot, stop, endpoint, fd).await
+                engine::run(core, rd, wr, slot, stop, endpoint, fd, direct).await
             }
         }
     }
