@@ -77,6 +77,7 @@ impl Hasher for IdHasher {
 }
 
 /// Where messages routed to a peer go.
+#[derive(Clone)]
 pub(crate) enum Out {
     /// Encoded for a tcp or ipc connection.
     Wire(Arc<OutPipe>),
@@ -146,7 +147,8 @@ pub(crate) struct Peer {
 #[derive(Default)]
 pub(crate) struct Peers {
     map: IdMap<Peer>,
-    order: Vec<PeerId>,
+    /// The peers in turn, each with its outgoing side: load balancing needs no lookup.
+    order: Vec<(PeerId, Out)>,
     next: usize,
 }
 
@@ -164,13 +166,13 @@ impl Peers {
     }
 
     fn insert(&mut self, id: PeerId, peer: Peer) {
+        self.order.push((id, peer.out.clone()));
         self.map.insert(id, peer);
-        self.order.push(id);
     }
 
     fn remove(&mut self, id: PeerId) -> Option<Peer> {
         let peer = self.map.remove(&id)?;
-        if let Some(i) = self.order.iter().position(|&p| p == id) {
+        if let Some(i) = self.order.iter().position(|(p, _)| *p == id) {
             self.order.remove(i);
             if i < self.next {
                 self.next -= 1;
@@ -183,16 +185,20 @@ impl Peers {
     /// room, or gives it back when none has.
     pub fn load_balance(&mut self, mut msg: Message) -> std::result::Result<PeerId, Message> {
         let n = self.order.len();
-        for step in 0..n {
-            let i = (self.next + step) % n;
-            let id = self.order[i];
-            match self.map[&id].out.try_push(msg) {
+        let mut i = self.next;
+        for _ in 0..n {
+            if i >= n {
+                i = 0;
+            }
+            let (id, out) = &self.order[i];
+            match out.try_push(msg) {
                 Ok(()) => {
-                    self.next = (i + 1) % n;
-                    return Ok(id);
+                    self.next = i + 1;
+                    return Ok(*id);
                 }
                 Err(back) => msg = back,
             }
+            i += 1;
         }
         Err(msg)
     }
@@ -278,6 +284,13 @@ impl Inbox {
     }
 }
 
+impl Inbox {
+    /// Whether the queues keep only the newest message (`conflate`).
+    pub fn conflates(&self) -> bool {
+        self.queues.values().next().is_some_and(|q| q.conflate)
+    }
+}
+
 impl InQueue {
     fn is_empty(&self) -> bool {
         self.msgs.is_empty() && !self.inproc.as_ref().is_some_and(|p| !p.is_empty())
@@ -300,6 +313,10 @@ pub(crate) struct Attached {
     pub out: Arc<OutPipe>,
     pub room: Arc<Notify>,
 }
+
+/// Most messages one receive takes from the queues at once (the rest wait in the socket's
+/// receive cache): one lock per batch instead of one per message.
+pub(crate) const RECV_BATCH: usize = 32;
 
 static NEXT_PEER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -654,8 +671,10 @@ impl SocketCore {
         !st.closed && st.pattern.can_send(&st.peers)
     }
 
-    /// One non-blocking receive attempt.
-    pub fn try_recv(&self) -> Result<Option<Message>> {
+    /// One non-blocking receive attempt: appends to `out` the next message, or, for the
+    /// patterns whose receive keeps no state (DEALER, ROUTER, PULL, PAIR, SUB, XSUB, XPUB),
+    /// up to [`RECV_BATCH`] messages in fair-queue order, all under one lock.
+    pub fn try_recv_into(&self, out: &mut VecDeque<Message>) -> Result<()> {
         let mut st = self.state();
         if st.closed {
             return Err(Error::Closed);
@@ -664,7 +683,18 @@ impl SocketCore {
             Self::absorb(&mut st);
         }
         let State { inbox, pattern, .. } = &mut *st;
-        pattern.recv(self.socket_type, inbox)
+        let batch = if pattern.stateless_recv() && !inbox.conflates() {
+            RECV_BATCH
+        } else {
+            1
+        };
+        for _ in 0..batch {
+            match pattern.recv(self.socket_type, inbox)? {
+                Some(msg) => out.push_back(msg),
+                None => break,
+            }
+        }
+        Ok(())
     }
 }
 

@@ -49,10 +49,37 @@ pub struct Socket {
     core: Arc<SocketCore>,
     endpoints: Mutex<Vec<Bound>>,
     /// Frames of a message being read with `recv_frame`.
-    partial: Mutex<std::collections::VecDeque<Bytes>>,
+    partial: Mutex<RxCache>,
     rcvmore: std::sync::atomic::AtomicBool,
     // Keeps the context (and its I/O thread) alive as long as the socket.
     context: Arc<ContextInner>,
+}
+
+/// What a receive takes before it looks at the socket's queues.
+#[derive(Default)]
+struct RxCache {
+    /// Frames left of a message read partly with `recv_frame`.
+    frames: std::collections::VecDeque<Bytes>,
+    /// Whole messages taken from the queues in one go (or found by `events`), next in line.
+    messages: std::collections::VecDeque<Message>,
+}
+
+impl RxCache {
+    /// The next message: the rest of a partly read one, else a cached one, else a batch taken
+    /// from the socket's queues under one lock.
+    fn next(&mut self, core: &SocketCore) -> Result<Option<Message>> {
+        if !self.frames.is_empty() {
+            return Ok(Some(self.frames.drain(..).collect()));
+        }
+        if self.messages.is_empty() {
+            core.try_recv_into(&mut self.messages)?;
+        }
+        Ok(self.messages.pop_front())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.messages.is_empty()
+    }
 }
 
 /// An endpoint this socket is bound or connected to.
@@ -88,7 +115,7 @@ impl Socket {
         Ok(Socket {
             core: SocketCore::new(socket_type, context.io())?,
             endpoints: Mutex::new(Vec::new()),
-            partial: Mutex::new(std::collections::VecDeque::new()),
+            partial: Mutex::new(RxCache::default()),
             rcvmore: std::sync::atomic::AtomicBool::new(false),
             context,
         })
@@ -259,14 +286,13 @@ impl Socket {
     /// [`Error::TimedOut`] when `sndtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids sending now (a REQ awaiting its reply).
     pub fn send(&self, msg: impl Into<Message>) -> Result<()> {
+        let mut msg = match self.core.try_send(msg.into())? {
+            None => return Ok(()), // the common case: no clock read, no timeout arithmetic
+            Some(back) => back,
+        };
         let timeout = options::millis(self.core.sndtimeo.load(Relaxed));
-        let mut msg = msg.into();
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            msg = match self.core.try_send(msg)? {
-                None => return Ok(()),
-                Some(back) => back,
-            };
             if timeout == Some(Duration::ZERO) {
                 return Err(Error::WouldBlock);
             }
@@ -294,12 +320,12 @@ impl Socket {
     /// [`Error::TimedOut`] when `rcvtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids receiving now (a REQ with no request out).
     pub fn recv(&self) -> Result<Message> {
+        if let Some(msg) = self.next_message()? {
+            return Ok(msg); // the common case: no clock read, no timeout arithmetic
+        }
         let timeout = options::millis(self.core.rcvtimeo.load(Relaxed));
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(msg) = self.next_message()? {
-                return Ok(msg);
-            }
             if timeout == Some(Duration::ZERO) {
                 return Err(Error::WouldBlock);
             }
@@ -324,15 +350,15 @@ impl Socket {
     /// Reading one message frame by frame from two threads at once interleaves their frames;
     /// use whole-message receives there.
     pub fn recv_frame(&self) -> Result<Bytes> {
-        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-        if partial.is_empty() {
-            drop(partial);
+        let mut cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.frames.is_empty() {
+            drop(cache);
             let msg = self.recv()?;
-            partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-            partial.extend(msg.into_frames());
+            cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+            cache.frames.extend(msg.into_frames());
         }
-        let frame = partial.pop_front().unwrap_or_default();
-        self.rcvmore.store(!partial.is_empty(), Relaxed);
+        let frame = cache.frames.pop_front().unwrap_or_default();
+        self.rcvmore.store(!cache.frames.is_empty(), Relaxed);
         Ok(frame)
     }
 
@@ -365,16 +391,14 @@ impl Socket {
 
     /// Whether a receive would return at once; a message found is kept for it.
     fn has_input(&self) -> Result<bool> {
-        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-        if !partial.is_empty() {
+        let mut cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        if !cache.is_empty() {
             return Ok(true);
         }
-        match self.core.try_recv() {
-            Ok(Some(msg)) => {
-                partial.extend(msg.into_frames());
-                Ok(true)
-            }
-            Ok(None) | Err(Error::WrongState { .. } | Error::NotSupported { .. }) => Ok(false),
+        let RxCache { messages, .. } = &mut *cache;
+        match self.core.try_recv_into(messages) {
+            Ok(()) => Ok(!messages.is_empty()),
+            Err(Error::WrongState { .. } | Error::NotSupported { .. }) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -401,14 +425,11 @@ impl Socket {
 
     /// The rest of a message read partly with `recv_frame`, else the next message.
     fn next_message(&self) -> Result<Option<Message>> {
-        {
-            let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-            if !partial.is_empty() {
-                self.rcvmore.store(false, Relaxed);
-                return Ok(Some(partial.drain(..).collect()));
-            }
+        let mut cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        if !cache.frames.is_empty() {
+            self.rcvmore.store(false, Relaxed);
         }
-        self.core.try_recv()
+        cache.next(&self.core)
     }
 
     /// Sends a message, waiting asynchronously while it cannot be routed. Works under any

@@ -115,6 +115,11 @@ impl Pattern {
         }
     }
 
+    /// Whether receiving keeps no state, so that several messages may be taken at once.
+    pub fn stateless_recv(&self) -> bool {
+        !matches!(self, Pattern::Req(_) | Pattern::Rep(_))
+    }
+
     /// Takes the next message for the application, if any.
     pub fn recv(&mut self, socket_type: SocketType, inbox: &mut Inbox) -> Result<Option<Message>> {
         match self {

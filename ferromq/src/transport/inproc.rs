@@ -45,7 +45,8 @@ impl Activations {
 
     /// Moves the activated ids into `out`; cheap when there are none.
     pub fn drain_into(&self, out: &mut impl Extend<PeerId>) {
-        if self.any.swap(false, Ordering::Acquire) {
+        // A plain load first: the common case (nothing) costs no atomic write.
+        if self.any.load(Ordering::Relaxed) && self.any.swap(false, Ordering::Acquire) {
             out.extend(lock(&self.ids).drain(..));
         }
     }
