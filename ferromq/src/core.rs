@@ -222,6 +222,8 @@ struct InQueue {
     msgs: VecDeque<Message>,
     /// An inproc peer's pipe, read directly.
     inproc: Option<Arc<InprocPipe>>,
+    /// The pipe held more than the last batch taken from it.
+    inproc_more: bool,
     routing_id: Bytes,
     hwm: usize,
     /// The connection's reader waits for room.
@@ -255,18 +257,24 @@ impl Inbox {
             let Some(q) = self.queues.get_mut(&id) else {
                 continue; // an inproc peer that left before its activation was seen
             };
-            let (msg, more) = match q.msgs.pop_front() {
-                Some(msg) => {
+            let (msg, more) = match (q.msgs.pop_front(), &q.inproc) {
+                (Some(msg), _) => {
                     if q.reader_waiting && q.msgs.len() < q.hwm {
                         q.reader_waiting = false;
                         q.room.notify_one();
                     }
-                    (Some(msg), !q.msgs.is_empty())
+                    // An inproc peer's queue is refilled from its pipe when it runs dry: if
+                    // the pipe was not found empty, the peer is still active.
+                    let pipe_more = q.inproc_more;
+                    (Some(msg), !q.msgs.is_empty() || pipe_more)
                 }
-                None => match &q.inproc {
-                    Some(pipe) if !self.absorbs => pipe.pop(),
-                    _ => (None, false),
-                },
+                (None, Some(pipe)) if !self.absorbs => {
+                    // Take a batch from the pipe (one lock for many messages).
+                    q.inproc_more = pipe.pop_many(&mut q.msgs, INPROC_BATCH);
+                    let msg = q.msgs.pop_front();
+                    (msg, !q.msgs.is_empty() || q.inproc_more)
+                }
+                _ => (None, false),
             };
             let routing_id = match msg {
                 Some(_) => q.routing_id.clone(),
@@ -313,6 +321,9 @@ pub(crate) struct Attached {
     pub out: Arc<OutPipe>,
     pub room: Arc<Notify>,
 }
+
+/// Most messages moved from an inproc pipe to its reader's queue under one lock.
+const INPROC_BATCH: usize = 256;
 
 /// Most messages one receive takes from the queues at once (the rest wait in the socket's
 /// receive cache): one lock per batch instead of one per message.
@@ -702,6 +713,7 @@ fn in_queue(opts: &Options, routing_id: Bytes) -> InQueue {
     InQueue {
         msgs: VecDeque::new(),
         inproc: None,
+        inproc_more: false,
         routing_id,
         hwm: Options::hwm(opts.rcvhwm),
         reader_waiting: false,
@@ -728,6 +740,7 @@ mod tests {
         InQueue {
             msgs: VecDeque::new(),
             inproc: None,
+            inproc_more: false,
             routing_id: Bytes::new(),
             hwm,
             reader_waiting: false,

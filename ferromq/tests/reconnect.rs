@@ -27,7 +27,8 @@ fn sub_resubscribes_to_a_restarted_libzmq_publisher() {
     // really closed the socket (libzmq closes asynchronously), freeing the address.
     let first_ctx = zmq::Context::new();
     let first = libzmq(&first_ctx, zmq::PUB);
-    let ep = zmq_bind(&first);
+    // ipc: a freed tcp port may go to a test running beside this one.
+    let ep = zmq_bind_over(&first, Transport::Ipc);
     sub.connect(&ep).unwrap();
     until_heard(&first, &sub);
     drop(first); // the publisher dies...
@@ -57,7 +58,9 @@ fn queued_messages_reach_the_replacement_peer() {
     push.set_reconnect_ivl(20).unwrap();
     let monitor = push.monitor();
     let first = ferro(&ctx, T::Pull);
-    let ep = ferro_bind(&first);
+    // ipc, not tcp: a freed tcp port can be handed to a test running beside this one, and the
+    // PUSH would deliver its queue there.
+    let ep = ferro_bind_over(&first, Transport::Ipc);
     push.connect(&ep).unwrap();
     push.send("to the first").unwrap();
     assert_eq!(first.recv().unwrap()[0], "to the first");

@@ -145,17 +145,20 @@ impl InprocPipe {
         }
     }
 
-    /// Reader side: the next message, and whether more follow. When the pipe is found empty
-    /// the reader must be told again by the next send.
-    pub fn pop(&self) -> (Option<Message>, bool) {
+    /// Reader side: moves up to `max` messages into `out` under one lock, so that a busy
+    /// receiver does not contend with its sender for the pipe once per message. Returns
+    /// whether the pipe still holds messages. When it is found empty, the next send tells
+    /// the reader again.
+    pub fn pop_many(&self, out: &mut VecDeque<Message>, max: usize) -> bool {
         let mut s = lock(&self.state);
         let was_full = Self::full(&s);
-        let msg = s.msgs.pop_front();
+        let n = s.msgs.len().min(max);
+        out.extend(s.msgs.drain(..n));
         let more = !s.msgs.is_empty();
         if !more {
             s.signalled = false;
         }
-        let writer = if was_full && msg.is_some() {
+        let writer = if was_full && n > 0 {
             s.writer.upgrade()
         } else {
             None
@@ -164,7 +167,7 @@ impl InprocPipe {
         if let Some(w) = writer {
             w.writable.notify(usize::MAX);
         }
-        (msg, more)
+        more
     }
 
     /// Reader side: takes every message at once (a publisher reading subscriptions).
