@@ -201,6 +201,21 @@ fn spawn(args: &[String]) -> Child {
         .expect("start a side")
 }
 
+/// [`spawn`] with the open-file limit raised to its hard maximum (1,000 connections and, for
+/// libzmq, a mailbox descriptor per socket exceed the usual soft limit of 1,024).
+fn spawn_many_fds(args: &[String]) -> Child {
+    let exe = std::env::current_exe().expect("the suite's own path");
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec \"$0\" role \"$@\"")
+        .arg(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start a side")
+}
+
 /// Waits for a side (at most `limit`) and returns what it printed; `None` if it failed.
 fn collect(mut child: Child, limit: Duration) -> Option<String> {
     let deadline = Instant::now() + limit;
@@ -465,8 +480,9 @@ impl Suite {
         for _ in 0..self.runs {
             for imp in [Imp::Libzmq, Imp::Ferromq] {
                 let ep = endpoint("tcp");
-                let server = spawn(&[s("mem-router"), s(imp.name()), ep.clone(), s(conns)]);
-                let mut clients = spawn(&[s("mem-dealers"), s(imp.name()), ep, s(conns)]);
+                let server =
+                    spawn_many_fds(&[s("mem-router"), s(imp.name()), ep.clone(), s(conns)]);
+                let mut clients = spawn_many_fds(&[s("mem-dealers"), s(imp.name()), ep, s(conns)]);
                 let kib: Option<f64> = collect(server, LIMIT).and_then(|o| o.trim().parse().ok());
                 let _ = clients.kill();
                 let _ = clients.wait();
@@ -497,6 +513,16 @@ impl Suite {
                     "  messages queued at the HWM (count)".into(),
                     imp.name(),
                     queued,
+                );
+                let per_message = match (kib, queued) {
+                    (Some(k), Some(q)) if q > 0.0 => Some(k / q),
+                    _ => None,
+                };
+                self.record(
+                    table,
+                    "  resident memory per queued message (KiB)".into(),
+                    imp.name(),
+                    per_message,
                 );
             }
         }
