@@ -494,7 +494,10 @@ impl Suite {
                 );
                 // A port nobody listens on: the PUSH queues until its HWM stops it.
                 let ep = endpoint("tcp");
-                let out = collect(spawn(&[s("mem-hwm"), s(imp.name()), ep, s(65536)]), LIMIT);
+                let out = collect(
+                    spawn(&[s("mem-hwm"), s(imp.name()), ep, s(65536)]),
+                    Duration::from_secs(30),
+                );
                 let figures: Vec<f64> = out
                     .as_deref()
                     .unwrap_or("")

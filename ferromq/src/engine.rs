@@ -55,12 +55,10 @@ where
     config.heartbeat = opts.heartbeat();
     let mut conn = Connection::new(config);
 
-    let handshake = handshake(&mut conn, &mut rd, &mut wr);
     let deadline = opts.handshake_ivl().map(|d| Instant::now() + d);
     // A closing socket has nothing to send to a fresh peer, and with linger 0 nothing at all:
     // such handshakes stop at once instead of holding the context for handshake_ivl.
     let mut closing = core.closing();
-    let abandon_at_close = matches!(slot, Slot::Fresh) || opts.linger() == Some(Duration::ZERO);
     let failed = |reason: Option<ferromq_zmtp::Error>| {
         let kind = match reason {
             Some(_) => EventKind::HandshakeFailedProtocol,
@@ -70,14 +68,27 @@ where
             .emit(kind, endpoint, 0, reason.map(|e| e.to_string()));
         End::Lost
     };
-    let peer = tokio::select! {
-        r = handshake => match r {
-            Ok(peer) => peer,
-            Err(reason) => return failed(reason),
-        },
-        _ = sleep_until(deadline) => return failed(None),
-        _ = crate::core::signalled(&mut stop) => return End::Closed,
-        _ = crate::core::signalled(&mut closing), if abandon_at_close => return End::Closed,
+    let mut watch_closing = true;
+    let peer = {
+        let mut handshake = std::pin::pin!(handshake(&mut conn, &mut rd, &mut wr));
+        loop {
+            tokio::select! {
+                r = &mut handshake => break match r {
+                    Ok(peer) => peer,
+                    Err(reason) => return failed(reason),
+                },
+                _ = sleep_until(deadline) => return failed(None),
+                _ = crate::core::signalled(&mut stop) => return End::Closed,
+                _ = crate::core::signalled(&mut closing), if watch_closing => {
+                    // The linger in force at close decides, as in libzmq.
+                    let linger0 = core.options().linger() == Some(Duration::ZERO);
+                    if matches!(slot, Slot::Fresh) || linger0 {
+                        return End::Closed;
+                    }
+                    watch_closing = false; // lingering: finish the handshake to deliver
+                }
+            }
+        }
     };
 
     let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version) else {
@@ -99,7 +110,9 @@ where
             w = &mut writer => break if w.is_ok() { End::Closed } else { End::Lost },
             _ = crate::core::signalled(&mut closing), if !lingering => {
                 lingering = true;
-                match opts.linger() {
+                // The linger in force when the socket closes, as in libzmq (it may have been
+                // set after this connection was made).
+                match core.options().linger() {
                     Some(d) if d.is_zero() => break End::Closed,
                     Some(d) => linger_deadline = Some(Instant::now() + d),
                     None => {}

@@ -23,10 +23,16 @@ pub(crate) const ENCODE_CAP: usize = 256 * 1024;
 /// Frames at least this large are written by reference instead of copied into the batch.
 pub(crate) const ZERO_COPY_MIN: usize = 32 * 1024;
 
-/// A sender writes a message to the socket itself only if its previous direct write is at
-/// least this old: a lone message (a request, a reply) skips the hand-over to the I/O thread,
-/// while a burst is batched there instead of costing a syscall per message.
+/// A thread writes a message to a socket itself only if its previous direct write (to any
+/// connection) is at least this old: a lone message (a request, a reply) skips the hand-over
+/// to the I/O thread, while a burst, or one message fanned out to many subscribers, is batched
+/// there instead of costing a syscall per message.
 const DIRECT_WRITE_GAP: Duration = Duration::from_micros(20);
+
+thread_local! {
+    /// When this thread last wrote to a socket directly.
+    static LAST_DIRECT: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
 
 /// A second handle on a connection's socket (a duplicated descriptor, non-blocking like the
 /// I/O thread's), through which a sender may write while the I/O thread's writer is idle.
@@ -67,8 +73,6 @@ struct OutState {
     closed: bool,
     /// The live connection's socket, for direct writes; `None` between connections.
     direct: Option<DirectWriter>,
-    /// When a sender last wrote directly.
-    last_direct: Option<Instant>,
 }
 
 /// What [`OutPipe::take`] found.
@@ -102,7 +106,6 @@ impl OutPipe {
                 writer_parked: false,
                 closed: false,
                 direct: None,
-                last_direct: None,
             }),
             engine: Notify::new(),
         }
@@ -212,9 +215,7 @@ impl OutPipe {
     /// Gives the pipe the live connection's socket for direct writes, or takes it back (before
     /// the connection closes, so that no duplicate keeps it open).
     pub(crate) fn set_direct(&self, direct: Option<DirectWriter>) {
-        let mut s = self.lock();
-        s.direct = direct;
-        s.last_direct = None;
+        self.lock().direct = direct;
     }
 
     /// Writer side: waits until `take` may find something (or the pipe is closed).
@@ -254,13 +255,13 @@ impl OutState {
     /// writer, which the caller wakes.
     fn write_direct(&mut self) -> bool {
         let now = Instant::now();
-        if self
-            .last_direct
+        if LAST_DIRECT
+            .get()
             .is_some_and(|t| now.duration_since(t) < DIRECT_WRITE_GAP)
         {
-            return false; // a burst: leave it to the writer
+            return false; // a burst or a fan-out: leave it to the writer
         }
-        self.last_direct = Some(now);
+        LAST_DIRECT.set(Some(now));
         self.freeze_enc();
         let Some(direct) = &self.direct else {
             return false;

@@ -37,6 +37,44 @@ fn pusher_with_queue(ep: &str, linger: i32) -> Context {
     ctx
 }
 
+#[test]
+fn the_linger_in_force_at_close_applies() {
+    // Set after the connect, as libzmq allows: the close must not wait for a peer forever.
+    let ep = free_endpoint();
+    let ctx = Context::new();
+    let push = ctx.socket(T::Push).unwrap();
+    push.connect(&ep).unwrap();
+    for i in 0..10 {
+        push.send(format!("{i}")).unwrap();
+    }
+    push.set_linger(0).unwrap();
+    drop(push);
+    let took = time_to_drop(ctx);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    nothing_arrives(&ep);
+
+    // The same with a peer that accepts the connection and never says a word: the handshake
+    // in progress is abandoned at close (it would otherwise run for handshake_ivl, 30 s).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ep = format!("tcp://{}", silent.local_addr().unwrap());
+    let ctx = Context::new();
+    let push = ctx.socket(T::Push).unwrap();
+    let monitor = push.monitor();
+    push.connect(&ep).unwrap();
+    let _accepted = silent.accept().unwrap();
+    loop {
+        let e = monitor.recv_timeout(Duration::from_secs(10)).unwrap();
+        if e.kind == ferromq::EventKind::Connected {
+            break;
+        }
+    }
+    push.send("queued").unwrap();
+    push.set_linger(0).unwrap();
+    drop(push);
+    let took = time_to_drop(ctx);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+}
+
 fn nothing_arrives(ep: &str) {
     let ctx = Context::new();
     let pull = ferro(&ctx, T::Pull);

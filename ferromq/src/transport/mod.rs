@@ -234,7 +234,8 @@ async fn connect_loop(
                 Slot::Fresh => false,
             };
             let now = tokio::time::Instant::now();
-            let deadline = *give_up_at.get_or_insert_with(|| match opts.linger() {
+            // The linger in force at close, not at connect.
+            let deadline = *give_up_at.get_or_insert_with(|| match core.options().linger() {
                 Some(d) => now + d,
                 None => now + Duration::from_secs(u64::MAX / 4),
             });
