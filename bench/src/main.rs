@@ -254,6 +254,14 @@ fn endpoint(transport: &str) -> String {
     }
 }
 
+/// The numbers a side printed, in order (none if it failed).
+fn numbers(out: Option<&str>) -> Vec<f64> {
+    out.unwrap_or("")
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect()
+}
+
 fn s<T: ToString>(v: T) -> String {
     v.to_string()
 }
@@ -372,12 +380,7 @@ impl Suite {
                             collect(echo, Duration::from_secs(5));
                             out
                         };
-                        let figures: Vec<f64> = out
-                            .as_deref()
-                            .unwrap_or("")
-                            .split_whitespace()
-                            .filter_map(|f| f.parse().ok())
-                            .collect();
+                        let figures = numbers(out.as_deref());
                         self.record(
                             "one-way latency, mean (µs)",
                             row.clone(),
@@ -498,12 +501,7 @@ impl Suite {
                     spawn(&[s("mem-hwm"), s(imp.name()), ep, s(65536)]),
                     Duration::from_secs(30),
                 );
-                let figures: Vec<f64> = out
-                    .as_deref()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .filter_map(|f| f.parse().ok())
-                    .collect();
+                let figures = numbers(out.as_deref());
                 let (queued, kib) = (figures.first().copied(), figures.get(1).copied());
                 self.record(
                     table,
