@@ -215,6 +215,8 @@ pub(crate) struct Inbox {
     pub activations: Arc<Activations>,
     /// A publisher: inproc input is taken by [`SocketCore::absorb`], never by `pop`.
     absorbs: bool,
+    /// The queues keep only the newest message (`conflate`, fixed before connecting).
+    conflate: bool,
 }
 
 struct InQueue {
@@ -265,8 +267,7 @@ impl Inbox {
                     }
                     // An inproc peer's queue is refilled from its pipe when it runs dry: if
                     // the pipe was not found empty, the peer is still active.
-                    let pipe_more = q.inproc_more;
-                    (Some(msg), !q.msgs.is_empty() || pipe_more)
+                    (Some(msg), !q.msgs.is_empty() || q.inproc_more)
                 }
                 (None, Some(pipe)) if !self.absorbs => {
                     // Take a batch from the pipe (one lock for many messages).
@@ -293,9 +294,10 @@ impl Inbox {
 }
 
 impl Inbox {
-    /// Whether the queues keep only the newest message (`conflate`).
-    pub fn conflates(&self) -> bool {
-        self.queues.values().next().is_some_and(|q| q.conflate)
+    /// Adds peer `id`'s queue.
+    fn insert(&mut self, id: PeerId, q: InQueue) {
+        self.conflate = q.conflate;
+        self.queues.insert(id, q);
     }
 }
 
@@ -393,7 +395,7 @@ impl SocketCore {
                 zmtp_minor: None,
             },
         );
-        st.inbox.queues.insert(id, in_queue(&opts, Bytes::new()));
+        st.inbox.insert(id, in_queue(&opts, Bytes::new()));
         drop(st);
         self.writable.notify(usize::MAX);
         id
@@ -448,7 +450,7 @@ impl SocketCore {
                 );
                 let q = in_queue(&opts, routing_id);
                 let room = q.room.clone();
-                inbox.queues.insert(id, q);
+                inbox.insert(id, q);
                 Attached { id, out, room }
             }
         };
@@ -531,7 +533,7 @@ impl SocketCore {
         );
         let mut q = in_queue(&opts, routing_id);
         q.inproc = Some(pipes.inp.clone());
-        inbox.queues.insert(id, q);
+        inbox.insert(id, q);
         let waiting = pipes.inp.set_reader(self, id, inbox.activations.clone());
         if waiting {
             inbox.activations.add(id);
@@ -554,12 +556,12 @@ impl SocketCore {
         };
         let mut ids = Vec::new();
         inbox.activations.drain_into(&mut ids);
-        let mut msgs = Vec::new();
+        let mut msgs = VecDeque::new();
         for id in ids {
             let Some(pipe) = inbox.queues.get(&id).and_then(|q| q.inproc.clone()) else {
                 continue;
             };
-            pipe.pop_all(&mut msgs);
+            pipe.pop_many(&mut msgs, usize::MAX);
             for msg in msgs.drain(..) {
                 publisher.input(id, msg, inbox);
             }
@@ -694,7 +696,7 @@ impl SocketCore {
             Self::absorb(&mut st);
         }
         let State { inbox, pattern, .. } = &mut *st;
-        let batch = if pattern.stateless_recv() && !inbox.conflates() {
+        let batch = if pattern.stateless_recv() && !inbox.conflate {
             RECV_BATCH
         } else {
             1

@@ -266,12 +266,17 @@ impl OutState {
         let Some(direct) = &self.direct else {
             return false;
         };
-        let slices: Vec<IoSlice<'_>> = self.segs.iter().map(|b| IoSlice::new(b)).collect();
-        let mut written = match direct.write_vectored(&slices) {
+        // No allocation: a lone message is a few chunks (more than 8 only with many large
+        // frames, whose rest the writer sends).
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = self.segs.len().min(slices.len());
+        for (slot, seg) in slices.iter_mut().zip(&self.segs) {
+            *slot = IoSlice::new(seg);
+        }
+        let mut written = match direct.write_vectored(&slices[..n]) {
             Ok(n) => n,
             Err(_) => return false, // WouldBlock, or an error the writer will meet too
         };
-        drop(slices);
         self.encoded -= written;
         while written > 0 {
             let Some(front) = self.segs.front_mut() else {

@@ -49,7 +49,7 @@ pub struct Socket {
     core: Arc<SocketCore>,
     endpoints: Mutex<Vec<Bound>>,
     /// Frames of a message being read with `recv_frame`.
-    partial: Mutex<RxCache>,
+    rx: Mutex<RxCache>,
     rcvmore: std::sync::atomic::AtomicBool,
     // Keeps the context (and its I/O thread) alive as long as the socket.
     context: Arc<ContextInner>,
@@ -115,7 +115,7 @@ impl Socket {
         Ok(Socket {
             core: SocketCore::new(socket_type, context.io())?,
             endpoints: Mutex::new(Vec::new()),
-            partial: Mutex::new(RxCache::default()),
+            rx: Mutex::new(RxCache::default()),
             rcvmore: std::sync::atomic::AtomicBool::new(false),
             context,
         })
@@ -350,11 +350,11 @@ impl Socket {
     /// Reading one message frame by frame from two threads at once interleaves their frames;
     /// use whole-message receives there.
     pub fn recv_frame(&self) -> Result<Bytes> {
-        let mut cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self.rx.lock().unwrap_or_else(|e| e.into_inner());
         if cache.frames.is_empty() {
             drop(cache);
             let msg = self.recv()?;
-            cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+            cache = self.rx.lock().unwrap_or_else(|e| e.into_inner());
             cache.frames.extend(msg.into_frames());
         }
         let frame = cache.frames.pop_front().unwrap_or_default();
@@ -391,7 +391,7 @@ impl Socket {
 
     /// Whether a receive would return at once; a message found is kept for it.
     fn has_input(&self) -> Result<bool> {
-        let mut cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self.rx.lock().unwrap_or_else(|e| e.into_inner());
         if !cache.is_empty() {
             return Ok(true);
         }
@@ -425,7 +425,7 @@ impl Socket {
 
     /// The rest of a message read partly with `recv_frame`, else the next message.
     fn next_message(&self) -> Result<Option<Message>> {
-        let mut cache = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self.rx.lock().unwrap_or_else(|e| e.into_inner());
         if !cache.frames.is_empty() {
             self.rcvmore.store(false, Relaxed);
         }

@@ -170,19 +170,6 @@ impl InprocPipe {
         more
     }
 
-    /// Reader side: takes every message at once (a publisher reading subscriptions).
-    pub fn pop_all(&self, out: &mut Vec<Message>) {
-        let mut s = lock(&self.state);
-        let was_full = Self::full(&s);
-        out.extend(s.msgs.drain(..));
-        s.signalled = false;
-        let writer = if was_full { s.writer.upgrade() } else { None };
-        drop(s);
-        if let Some(w) = writer {
-            w.writable.notify(usize::MAX);
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
         lock(&self.state).msgs.is_empty()
     }
