@@ -12,8 +12,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::AtomicI32;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use event_listener::Event;
@@ -23,6 +23,7 @@ use crate::context::Io;
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::pipe::OutPipe;
+use crate::reader::ReadSide;
 use crate::transport::inproc::{Activations, InprocPipe, Pipes};
 use crate::{Error, Message, Result, SocketType};
 
@@ -45,6 +46,10 @@ pub(crate) struct SocketCore {
     closing: watch::Sender<bool>,
     /// Where connection events go (`Socket::monitor`).
     pub monitors: crate::monitor::Monitors,
+    /// Rings a receiver that sleeps on its own connection (see [`crate::reader`]).
+    pub app_waker: OnceLock<mio::Waker>,
+    /// A receiver sleeps on its own connection and must be rung by whatever else happens.
+    pub app_polling: AtomicBool,
 }
 
 pub(crate) struct State {
@@ -141,6 +146,8 @@ pub(crate) struct Peer {
     /// The ZMTP minor version of the live connection; `None` while a connected-to peer has no
     /// connection (its subscriptions are sent when one is made).
     pub zmtp_minor: Option<u8>,
+    /// The live tcp or ipc connection's reading half, which a receiver may read itself.
+    pub reader: Option<Arc<ReadSide>>,
 }
 
 /// The peers that messages can be routed to, in round-robin order.
@@ -362,7 +369,55 @@ impl SocketCore {
             io,
             closing: watch::channel(false).0,
             monitors: Default::default(),
+            app_waker: OnceLock::new(),
+            app_polling: AtomicBool::new(false),
         }))
+    }
+
+    /// Wakes receivers: those waiting for `readable`, and one sleeping on its own connection.
+    pub fn notify_readable(&self) {
+        self.readable.notify(usize::MAX);
+        self.wake_app();
+    }
+
+    /// Rings a receiver sleeping on its own connection: the socket changed (a message from
+    /// elsewhere, a peer came or went, close), so it must look again.
+    pub fn wake_app(&self) {
+        // SeqCst: pairs with the receiver's store before it looks at the socket one last time.
+        if self.app_polling.load(Ordering::SeqCst) {
+            if let Some(waker) = self.app_waker.get() {
+                let _ = waker.wake();
+            }
+        }
+    }
+
+    /// The connection a blocking receiver may read itself: the socket's only peer, over tcp
+    /// or ipc, with nothing waiting in the inbox (so that what it reads comes next in
+    /// fair-queue order anyway). Not for publishers, whose input is subscriptions.
+    pub fn solo_reader(&self) -> Option<Arc<ReadSide>> {
+        let st = self.state();
+        if st.closed
+            || st.inbox.absorbs
+            || st.peers.len() != 1
+            || st.inbox.queues.len() != 1
+            || !st.inbox.active.is_empty()
+        {
+            return None;
+        }
+        // A connection whose stream ended waits for the I/O thread to close it.
+        let reader = st.peers.iter().next()?.reader.clone();
+        reader.filter(|r| !r.is_dead())
+    }
+
+    /// Gives a peer its live connection's reading half, or takes it back when the connection
+    /// ends.
+    pub fn set_reader(&self, id: PeerId, side: Option<Arc<ReadSide>>) {
+        let mut st = self.state();
+        if let Some(peer) = st.peers.map.get_mut(&id) {
+            peer.reader = side;
+        }
+        drop(st);
+        self.wake_app();
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
@@ -393,6 +448,7 @@ impl SocketCore {
                 out: Out::Wire(Arc::new(OutPipe::for_options(&opts))),
                 routing_id: Bytes::new(),
                 zmtp_minor: None,
+                reader: None,
             },
         );
         st.inbox.insert(id, in_queue(&opts, Bytes::new()));
@@ -446,6 +502,7 @@ impl SocketCore {
                         out: Out::Wire(out.clone()),
                         routing_id: routing_id.clone(),
                         zmtp_minor: Some(zmtp_minor),
+                        reader: None,
                     },
                 );
                 let q = in_queue(&opts, routing_id);
@@ -457,6 +514,7 @@ impl SocketCore {
         pattern.attached(attached.id, peers);
         drop(st);
         self.writable.notify(usize::MAX);
+        self.wake_app(); // a second peer: a receiver reading the first must stop
         Some(attached)
     }
 
@@ -474,7 +532,10 @@ impl SocketCore {
         if matches!(slot, Slot::Persistent(_)) && !forget {
             if let Some(peer) = peers.map.get_mut(&id) {
                 peer.zmtp_minor = None;
+                peer.reader = None;
             }
+            drop(st);
+            self.wake_app();
             return;
         }
         let inbox_was_empty = inbox.active.is_empty();
@@ -499,7 +560,9 @@ impl SocketCore {
         }
         drop(st);
         if now_readable {
-            self.readable.notify(usize::MAX);
+            self.notify_readable();
+        } else {
+            self.wake_app();
         }
         // An inproc peer leaves the other socket too (there is no reconnecting).
         if let Some(other) = remote.and_then(|(core, id)| core.upgrade().map(|c| (c, id))) {
@@ -529,6 +592,7 @@ impl SocketCore {
                 out: Out::Inproc(pipes.out.clone()),
                 routing_id: routing_id.clone(),
                 zmtp_minor: Some(1),
+                reader: None,
             },
         );
         let mut q = in_queue(&opts, routing_id);
@@ -542,7 +606,9 @@ impl SocketCore {
         drop(st);
         self.writable.notify(usize::MAX);
         if waiting {
-            self.readable.notify(usize::MAX);
+            self.notify_readable();
+        } else {
+            self.wake_app();
         }
         Some(id)
     }
@@ -583,7 +649,7 @@ impl SocketCore {
             let now_readable = was_empty && !inbox.active.is_empty();
             drop(st);
             if now_readable {
-                self.readable.notify(usize::MAX);
+                self.notify_readable();
             }
             return false;
         }
@@ -609,7 +675,7 @@ impl SocketCore {
         q.reader_waiting = full;
         drop(st);
         if was_empty {
-            self.readable.notify(usize::MAX);
+            self.notify_readable();
         }
         full
     }
@@ -654,7 +720,7 @@ impl SocketCore {
         for id in inproc {
             self.detach(Slot::Fresh, id, true);
         }
-        self.readable.notify(usize::MAX);
+        self.notify_readable();
         self.writable.notify(usize::MAX);
         self.monitors
             .emit(crate::monitor::EventKind::MonitorStopped, "", 0, None);

@@ -4,24 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::io;
+
 use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::{Config, Connection, Event};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt, Interest};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::core::{PeerId, Slot, SocketCore};
+use crate::core::{Slot, SocketCore};
 use crate::monitor::EventKind;
-use crate::pattern::subscription_message;
-use crate::pipe::{DirectWriter, OutPipe, Taken};
-use crate::{Message, SocketType};
-
-/// Reads are at least this large: many small messages arrive per syscall.
-const READ_SIZE: usize = 64 * 1024;
-
-/// Most we reserve at once for a large frame, so that memory follows the bytes that arrive
-/// rather than the size a peer claims.
-const MAX_RESERVE: usize = 4 * 1024 * 1024;
+use crate::pipe::{OutPipe, Taken};
+use crate::reader::{Pumped, RawStream, ReadSide, GRACE};
 
 /// How a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,18 +28,17 @@ pub(crate) enum End {
 
 /// Runs one connection from handshake to end.
 #[allow(clippy::too_many_arguments)] // one connection's whole context
-pub(crate) async fn run<R, W>(
+pub(crate) async fn run<W>(
     core: Arc<SocketCore>,
-    mut rd: R,
+    rd: Readiness,
     mut wr: W,
     slot: Slot,
     mut stop: watch::Receiver<bool>,
     endpoint: &str,
     fd: u64,
-    direct: Option<DirectWriter>,
+    raw: Arc<RawStream>,
 ) -> End
 where
-    R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let opts = core.options();
@@ -70,7 +63,7 @@ where
     };
     let mut watch_closing = true;
     let peer = {
-        let mut handshake = std::pin::pin!(handshake(&mut conn, &mut rd, &mut wr));
+        let mut handshake = std::pin::pin!(handshake(&mut conn, &rd, &raw, &mut wr));
         loop {
             tokio::select! {
                 r = &mut handshake => break match r {
@@ -96,10 +89,20 @@ where
     };
     core.monitors
         .emit(EventKind::HandshakeSucceeded, endpoint, 0, None);
-    // Senders may now write to this connection themselves while its writer is idle.
-    attached.out.set_direct(direct);
+    // Senders may now write to this connection themselves while its writer is idle, and a
+    // receiver may read it.
+    attached.out.set_direct(Some(raw.clone()));
     let id = attached.id;
-    let reader = read_loop(&core, &mut conn, &mut rd, id, &attached.out, &attached.room);
+    let side = Arc::new(ReadSide::new(&core, id, conn, raw, attached.out.clone()));
+    // Bytes that came with the handshake; this also starts the heartbeats, if any.
+    let settled = side.settle(&core);
+    core.set_reader(id, Some(side.clone()));
+    let reader = async {
+        if settled == Pumped::Ended {
+            return Err(());
+        }
+        read_loop(&core, &side, &rd, &attached.room).await
+    };
     let writer = write_loop(&core, &mut wr, &attached.out);
     tokio::pin!(reader, writer);
     let mut lingering = false;
@@ -123,8 +126,10 @@ where
             _ = crate::core::signalled(&mut stop) => break End::Closed,
         }
     };
-    // No sender may write to the socket once it closes (nor keep it open).
+    // No sender may write to the socket once it closes (nor keep it open), nor a receiver
+    // read it.
     attached.out.set_direct(None);
+    core.set_reader(id, None);
     core.detach(slot, id, false);
     core.monitors
         .emit(EventKind::Disconnected, endpoint, fd, None);
@@ -139,16 +144,15 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Exchanges greetings and READY. `None` when the peer failed it or went away.
 /// Exchanges greetings and READY. `Err(Some(e))`: the peer broke the protocol;
 /// `Err(None)`: it went away.
-async fn handshake<R, W>(
+async fn handshake<W>(
     conn: &mut Connection,
-    rd: &mut R,
+    rd: &Readiness,
+    raw: &RawStream,
     wr: &mut W,
 ) -> Result<ferromq_zmtp::PeerInfo, Option<ferromq_zmtp::Error>>
 where
-    R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let mut out = BytesMut::new();
@@ -171,91 +175,121 @@ where
         }
         let buf = conn.read_buf();
         buf.reserve(1024);
-        match rd.read_buf(buf).await {
-            Ok(0) | Err(_) => return Err(None),
-            Ok(_) => {}
+        loop {
+            rd.readable().await.map_err(|_| None)?;
+            match rd.try_io(|| raw.recv_into(buf)) {
+                Ok(0) => return Err(None),
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(None),
+            }
         }
     }
 }
 
-/// Reads and decodes, handing whole messages to the socket a read's worth at a time.
-async fn read_loop<R: AsyncRead + Unpin>(
+/// The I/O thread's view of a connection's readability (the bytes are read through the
+/// connection's [`RawStream`], by whoever has the reading role).
+pub(crate) enum Readiness {
+    Tcp(tokio::net::tcp::OwnedReadHalf),
+    Unix(tokio::net::unix::OwnedReadHalf),
+}
+
+impl Readiness {
+    async fn readable(&self) -> io::Result<()> {
+        match self {
+            Readiness::Tcp(r) => r.readable().await,
+            Readiness::Unix(r) => r.readable().await,
+        }
+    }
+
+    /// Runs `f`, and forgets the socket's readiness when it returns `WouldBlock` (unless new
+    /// bytes arrived since the readiness was seen).
+    fn try_io<T>(&self, f: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        match self {
+            Readiness::Tcp(r) => r.as_ref().try_io(Interest::READABLE, f),
+            Readiness::Unix(r) => r.as_ref().try_io(Interest::READABLE, f),
+        }
+    }
+}
+
+/// One read by the I/O thread, unless a receiver has the reading role.
+fn pump_io(core: &SocketCore, side: &ReadSide) -> Pumped {
+    if !side.begin_io() {
+        return Pumped::WouldBlock; // the receiver wakes us when it is done
+    }
+    let pumped = side.pump(core, false);
+    side.end_io();
+    pumped
+}
+
+/// Reads and decodes on the I/O thread whenever no receiver reads the connection itself (see
+/// [`crate::reader`]), until the connection ends.
+async fn read_loop(
     core: &SocketCore,
-    conn: &mut Connection,
-    rd: &mut R,
-    id: PeerId,
-    out: &OutPipe,
+    side: &ReadSide,
+    rd: &Readiness,
     room: &tokio::sync::Notify,
 ) -> Result<(), ()> {
-    let mut batch: Vec<Message> = Vec::new();
-    let mut frames: Vec<Bytes> = Vec::new();
-    let takes_subscriptions = matches!(core.socket_type, SocketType::Pub | SocketType::Xpub);
-    // The handshake's bytes just arrived: this starts the heartbeats, if any.
-    let mut arrived = true;
+    let would_block = || Err::<Pumped, _>(io::Error::from(io::ErrorKind::WouldBlock));
+    let mut seen = side.app_reads();
+    let mut defer: Option<Instant> = None;
     loop {
+        let heartbeat = side.decoder().conn.next_timeout().map(Instant::from_std);
+        let readable = tokio::select! {
+            r = rd.readable(), if defer.is_none() => {
+                r.map_err(|_| ())?;
+                true
+            }
+            _ = side.handback.notified() => false,
+            _ = sleep_until(defer), if defer.is_some() => false,
+            _ = sleep_until(heartbeat), if heartbeat.is_some() => {
+                // A PING is queued, or the peer went silent.
+                let mut d = side.decoder();
+                d.conn.handle_timeout(std::time::Instant::now()).map_err(|_| ())?;
+                d.flush_commands(side.out());
+                continue;
+            }
+        };
+        if side.is_dead() {
+            return Err(()); // a receiver met the end of the stream
+        }
+        // A receiver that read since we last looked reads again when its inbox runs dry:
+        // leave it the socket for a while.
+        let reads = side.app_reads();
+        if reads != seen {
+            seen = reads;
+            defer = Some(Instant::now() + GRACE);
+            if readable {
+                let _ = rd.try_io(would_block);
+            }
+            continue;
+        }
+        defer = None;
         loop {
-            match conn.poll_event() {
-                Ok(Some(Event::Frame(f))) if !f.more && frames.is_empty() => {
-                    batch.push(Message::from(f.data)); // single frame: no allocation
-                }
-                Ok(Some(Event::Frame(f))) => {
-                    frames.push(f.data);
-                    if !f.more {
-                        batch.push(Message::from(std::mem::take(&mut frames)));
+            let pumped = if readable {
+                rd.try_io(|| match pump_io(core, side) {
+                    Pumped::WouldBlock => would_block(),
+                    other => Ok(other),
+                })
+                .unwrap_or(Pumped::WouldBlock)
+            } else {
+                pump_io(core, side)
+            };
+            match pumped {
+                Pumped::WouldBlock => break,
+                Pumped::Ended => return Err(()),
+                Pumped::Read { full: true, .. } => {
+                    // At the receive high-water mark: stop reading until the application
+                    // catches up.
+                    loop {
+                        room.notified().await;
+                        if !core.inbox_full(side.peer) {
+                            break;
+                        }
                     }
                 }
-                // A publisher takes SUBSCRIBE and CANCEL as the subscription messages that
-                // ZMTP 3.0 peers send as data; other sockets ignore them. PINGs are answered
-                // by the protocol layer.
-                Ok(Some(Event::Subscribe(topic))) if takes_subscriptions => {
-                    batch.push(subscription_message(true, &topic));
-                }
-                Ok(Some(Event::Cancel(topic))) if takes_subscriptions => {
-                    batch.push(subscription_message(false, &topic));
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(_) => {
-                    // Messages decoded before the fault still reach the application, as in
-                    // libzmq; the connection ends after them.
-                    core.deliver(id, &mut batch);
-                    return Err(());
-                }
-            }
-        }
-        if std::mem::take(&mut arrived) {
-            // After decoding, so that a PING among these bytes arms its TTL.
-            conn.received(std::time::Instant::now());
-        }
-        if conn.has_transmit() {
-            let mut cmd = BytesMut::new();
-            conn.poll_transmit(&mut cmd);
-            out.push_command(cmd.freeze());
-        }
-        if !batch.is_empty() && core.deliver(id, &mut batch) {
-            // At the receive high-water mark: stop reading until the application catches up.
-            loop {
-                room.notified().await;
-                if !core.inbox_full(id) {
-                    break;
-                }
-            }
-        }
-        let want = conn.read_hint().clamp(READ_SIZE, MAX_RESERVE);
-        let heartbeat = conn.next_timeout().map(Instant::from_std);
-        let buf = conn.read_buf();
-        if buf.capacity() - buf.len() < READ_SIZE / 4 {
-            buf.reserve(want);
-        }
-        // `read_buf` is cancel-safe: a heartbeat deadline interrupting it loses no bytes.
-        tokio::select! {
-            read = rd.read_buf(buf) => match read {
-                Ok(0) | Err(_) => return Err(()),
-                Ok(_) => arrived = true,
-            },
-            _ = sleep_until(heartbeat), if heartbeat.is_some() => {
-                // A PING is queued (and sent above on the next turn), or the peer went silent.
-                conn.handle_timeout(std::time::Instant::now()).map_err(|_| ())?;
+                Pumped::Read { .. } => {}
             }
         }
     }

@@ -44,15 +44,30 @@
 //!   - Otherwise the I/O thread is woken, only when the batch goes from empty to non-empty.
 //!     It writes everything queued with as few syscalls as it can.
 //!   - The HWM counts the messages waiting beyond the batch, as libzmq counts its pipe.
-//! - **Receive.** The I/O thread reads 64 KiB at a time, cuts frames without copying and
-//!   hands whole decoded batches to the socket's inbox under one lock. A blocked receiver is
-//!   woken only when its inbox goes from empty to non-empty. A receive takes up to 32 messages
-//!   at once into the socket's receive cache, for the patterns whose receive keeps no state.
+//! - **Receive.** Reads are 64 KiB at a time; frames are cut from the read buffer without
+//!   copying, and whole decoded batches go to the socket's inbox under one lock. A receive
+//!   takes up to 32 messages at once into the socket's receive cache, for the patterns whose
+//!   receive keeps no state. Who reads:
+//!   - A **blocking receive** that finds the inbox empty, on a socket whose only peer is one tcp
+//!     or ipc connection, reads that connection itself, and sleeps in `epoll` on it (and on a
+//!     waker that anything else happening to the socket rings: another peer, close). The
+//!     message is decoded in the thread that takes it: no thread hop, no frames crossing
+//!     cores. This is what brings a REQ/REP round trip to a raw socket's.
+//!   - The **I/O thread** reads in every other case: the handshake, sockets with many peers,
+//!     async and polling receivers, and any receiver that stops reading. It also keeps the
+//!     heartbeat timers; a receiver that decodes a PING queues the PONG itself.
+//!   - The **hand-over**: one atomic per connection says who reads (nobody, the I/O thread, or a
+//!     receiver), taken by compare-and-swap, so the decoder is never shared. When the I/O
+//!     thread finds the socket readable while a receiver reads, it notes it, and the receiver
+//!     wakes it when it gives the role back. When the I/O thread sees that a receiver read
+//!     since it last looked, it leaves the socket to it for 1 ms before reading itself: a
+//!     receiver that keeps up has its connection to itself, and one that stops has the inbox
+//!     filled behind it up to the receive HWM, with PINGs answered, as libzmq does.
 //! - **inproc** moves `Message`s through a pair of pipes, each with its own lock. A reader takes
 //!   up to 256 messages from a pipe at a time.
-//! - **Still open.** The hand-over of reading between the I/O thread and a waiting receiver:
-//!   reading in the receiver's own thread, as PERF.md's prototype did, would save the last
-//!   thread hop of a round trip.
+//! - **Still open.** The I/O thread stays registered for the connection's readiness while a
+//!   receiver reads it, so each burst of bytes still wakes it once (it then defers); and the
+//!   sender's batch is behind a mutex that a lock-free byte ring would replace.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -68,6 +83,7 @@ mod pattern;
 mod pipe;
 mod poll;
 mod proxy;
+mod reader;
 mod socket;
 mod transport;
 

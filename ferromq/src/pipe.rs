@@ -7,14 +7,15 @@
 //! already taken by the engine's encoder do not.
 
 use std::collections::VecDeque;
-use std::io::{IoSlice, Write};
-use std::sync::Mutex;
+use std::io::IoSlice;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::encode;
 use tokio::sync::Notify;
 
+use crate::reader::RawStream;
 use crate::Message;
 
 /// Bytes a batch may hold before messages queue as messages.
@@ -32,22 +33,6 @@ const DIRECT_WRITE_GAP: Duration = Duration::from_micros(20);
 thread_local! {
     /// When this thread last wrote to a socket directly.
     static LAST_DIRECT: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
-}
-
-/// A second handle on a connection's socket (a duplicated descriptor, non-blocking like the
-/// I/O thread's), through which a sender may write while the I/O thread's writer is idle.
-pub(crate) enum DirectWriter {
-    Tcp(std::net::TcpStream),
-    Unix(std::os::unix::net::UnixStream),
-}
-
-impl DirectWriter {
-    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
-        match self {
-            DirectWriter::Tcp(s) => (&*s).write_vectored(bufs),
-            DirectWriter::Unix(s) => (&*s).write_vectored(bufs),
-        }
-    }
 }
 
 pub(crate) struct OutPipe {
@@ -72,7 +57,7 @@ struct OutState {
     /// The peer is gone for good: the writer must stop.
     closed: bool,
     /// The live connection's socket, for direct writes; `None` between connections.
-    direct: Option<DirectWriter>,
+    direct: Option<Arc<RawStream>>,
 }
 
 /// What [`OutPipe::take`] found.
@@ -214,7 +199,7 @@ impl OutPipe {
 
     /// Gives the pipe the live connection's socket for direct writes, or takes it back (before
     /// the connection closes, so that no duplicate keeps it open).
-    pub(crate) fn set_direct(&self, direct: Option<DirectWriter>) {
+    pub(crate) fn set_direct(&self, direct: Option<Arc<RawStream>>) {
         self.lock().direct = direct;
     }
 

@@ -1,6 +1,6 @@
 //! The public socket.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use crate::monitor::{EventKind, Monitor};
 use crate::options::{self, at_least, Options};
 use crate::pattern::Pattern;
 use crate::poll::{Events, PollItem};
+use crate::reader::{AppPoll, Pumped, ReadSide, Woken};
 use crate::transport::{self, ipc, tcp, Target};
 use crate::{Error, Message, Result, SocketType};
 
@@ -51,6 +52,9 @@ pub struct Socket {
     /// Frames of a message being read with `recv_frame`.
     rx: Mutex<RxCache>,
     rcvmore: std::sync::atomic::AtomicBool,
+    /// What a blocking receive sleeps on while it reads the socket's connection itself; made
+    /// on first use.
+    app: Mutex<Option<AppPoll>>,
     // Keeps the context (and its I/O thread) alive as long as the socket.
     context: Arc<ContextInner>,
 }
@@ -117,6 +121,7 @@ impl Socket {
             endpoints: Mutex::new(Vec::new()),
             rx: Mutex::new(RxCache::default()),
             rcvmore: std::sync::atomic::AtomicBool::new(false),
+            app: Mutex::new(None),
             context,
         })
     }
@@ -329,11 +334,91 @@ impl Socket {
             if timeout == Some(Duration::ZERO) {
                 return Err(Error::WouldBlock);
             }
+            if self.read_itself(deadline)? {
+                if let Some(msg) = self.next_message()? {
+                    return Ok(msg);
+                }
+                continue;
+            }
             let listener = self.core.readable.listen();
             if let Some(msg) = self.next_message()? {
                 return Ok(msg);
             }
             wait(listener, deadline)?;
+        }
+    }
+
+    /// With an empty inbox, reads the socket's only connection in this thread and sleeps on
+    /// it, when it may (see [`crate::reader`]). `true` when it read, or was woken because the
+    /// socket changed: look at the queues again. `false`: wait for the I/O thread instead.
+    fn read_itself(&self, deadline: Option<Instant>) -> Result<bool> {
+        let Some(side) = self.core.solo_reader() else {
+            return Ok(false);
+        };
+        // Another thread already reads the connection.
+        let Ok(mut app) = self.app.try_lock() else {
+            return Ok(false);
+        };
+        if app.is_none() {
+            match AppPoll::new() {
+                Ok((poll, waker)) => {
+                    let _ = self.core.app_waker.set(waker);
+                    *app = Some(poll);
+                }
+                Err(_) => return Ok(false), // out of descriptors: the I/O thread reads
+            }
+        }
+        let Some(poll) = app.as_mut() else {
+            return Ok(false);
+        };
+        if !side.begin_app() {
+            return Ok(false); // the I/O thread is reading
+        }
+        let result = self.read_as_app(&side, poll, deadline);
+        side.end_app(matches!(result, Ok(Some(Pumped::Ended))));
+        result.map(|r| r.is_some())
+    }
+
+    /// Reads until a message is delivered, the connection ends, the socket changes or the
+    /// deadline passes. `None`: sleeping on the connection failed; let the I/O thread read.
+    fn read_as_app(
+        &self,
+        side: &Arc<ReadSide>,
+        poll: &mut AppPoll,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Pumped>> {
+        loop {
+            match side.pump(&self.core, true) {
+                Pumped::Read {
+                    delivered: false, ..
+                } => continue, // part of a frame: read on
+                Pumped::WouldBlock => {}
+                done => return Ok(Some(done)),
+            }
+            // Sleep on the connection, unless the socket changed since it was chosen (the
+            // waker rings for any change after this store).
+            self.core.app_polling.store(true, SeqCst);
+            if !self
+                .core
+                .solo_reader()
+                .is_some_and(|s| Arc::ptr_eq(&s, side))
+            {
+                self.core.app_polling.store(false, Relaxed);
+                return Ok(Some(Pumped::WouldBlock));
+            }
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let woken = poll.wait(side, timeout);
+            self.core.app_polling.store(false, Relaxed);
+            match woken {
+                Ok(Woken::Readable) => {}
+                Ok(Woken::Rung) => return Ok(Some(Pumped::WouldBlock)),
+                Ok(Woken::TimedOut) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err(Error::TimedOut);
+                    }
+                }
+                Err(_) => return Ok(None),
+            }
         }
     }
 

@@ -141,7 +141,7 @@ impl InprocPipe {
         drop(s);
         activations.add(id);
         if let Some(core) = core.upgrade() {
-            core.readable.notify(usize::MAX);
+            core.notify_readable();
         }
     }
 

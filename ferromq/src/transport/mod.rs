@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::core::{signalled, Slot, SocketCore};
 use crate::engine::{self, End};
 use crate::monitor::EventKind;
-use crate::pipe::DirectWriter;
+use crate::reader::RawStream;
 use crate::SocketType;
 use std::os::fd::{AsFd, AsRawFd};
 
@@ -48,23 +48,24 @@ impl Stream {
             Stream::Tcp(s) => {
                 let _ = s.set_nodelay(true);
                 opts.tune(socket2::SockRef::from(&s), true);
-                let direct = s
-                    .as_fd()
-                    .try_clone_to_owned()
-                    .ok()
-                    .map(|fd| DirectWriter::Tcp(std::net::TcpStream::from(fd)));
+                // Out of descriptors for the duplicate: the connection cannot run.
+                let Ok(dup) = s.as_fd().try_clone_to_owned() else {
+                    return End::Lost;
+                };
+                let raw = Arc::new(RawStream::Tcp(std::net::TcpStream::from(dup)));
                 let (rd, wr) = s.into_split();
-                engine::run(core, rd, wr, slot, stop, endpoint, fd, direct).await
+                let rd = engine::Readiness::Tcp(rd);
+                engine::run(core, rd, wr, slot, stop, endpoint, fd, raw).await
             }
             Stream::Unix(s) => {
                 opts.tune(socket2::SockRef::from(&s), false);
-                let direct = s
-                    .as_fd()
-                    .try_clone_to_owned()
-                    .ok()
-                    .map(|fd| DirectWriter::Unix(std::os::unix::net::UnixStream::from(fd)));
+                let Ok(dup) = s.as_fd().try_clone_to_owned() else {
+                    return End::Lost;
+                };
+                let raw = Arc::new(RawStream::Unix(std::os::unix::net::UnixStream::from(dup)));
                 let (rd, wr) = s.into_split();
-                engine::run(core, rd, wr, slot, stop, endpoint, fd, direct).await
+                let rd = engine::Readiness::Unix(rd);
+                engine::run(core, rd, wr, slot, stop, endpoint, fd, raw).await
             }
         }
     }

@@ -1,0 +1,189 @@
+//! A blocking receive reads its socket's only connection itself (see the crate docs, "How a
+//! message travels"); the I/O thread reads whenever it does not. These tests drive the
+//! hand-over both ways against libzmq peers: wake-ups for whatever else happens to the socket,
+//! timeouts, a peer that leaves, heartbeats, and order and completeness across many hand-overs.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use ferromq::{Context, Events, SocketType as T};
+
+/// Connects a libzmq PUSH to `ep` and has it send `text`.
+fn pusher(zctx: &zmq::Context, ep: &str, text: &str) -> zmq::Socket {
+    let push = zctx.socket(zmq::PUSH).unwrap();
+    push.connect(ep).unwrap();
+    push.send(text, 0).unwrap();
+    push
+}
+
+#[test]
+fn a_second_peer_wakes_a_receiver_reading_the_first() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let pull = ferro(&ctx, T::Pull);
+    let ep = ferro_bind(&pull);
+    let first = pusher(&zctx, &ep, "a");
+    assert_eq!(pull.recv().unwrap()[0], "a");
+    std::thread::scope(|s| {
+        // This receive sleeps on the first peer's connection, which stays silent.
+        let blocked = s.spawn(|| pull.recv().unwrap());
+        let second = pusher(&zctx, &ep, "b");
+        assert_eq!(blocked.join().unwrap()[0], "b");
+        // Both peers are served from now on.
+        first.send("a2", 0).unwrap();
+        second.send("b2", 0).unwrap();
+        let mut got = [pull.recv().unwrap(), pull.recv().unwrap()].map(|m| m[0].clone());
+        got.sort();
+        assert_eq!(got, ["a2", "b2"]);
+    });
+}
+
+#[test]
+fn rcvtimeo_holds_while_reading_the_connection() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let pull = ferro(&ctx, T::Pull);
+    let ep = ferro_bind(&pull);
+    let _push = pusher(&zctx, &ep, "a");
+    assert_eq!(pull.recv().unwrap()[0], "a");
+    pull.set_rcvtimeo(200).unwrap();
+    let start = Instant::now();
+    assert!(matches!(pull.recv(), Err(ferromq::Error::TimedOut)));
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(200),
+        "returned after {took:?}"
+    );
+    assert!(took < Duration::from_secs(5), "returned after {took:?}");
+}
+
+#[test]
+fn a_peer_that_leaves_is_closed_and_the_next_one_is_read() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let pull = ferro(&ctx, T::Pull);
+    let ep = ferro_bind_over(&pull, Transport::Ipc);
+    let monitor = pull.monitor();
+    let first = pusher(&zctx, &ep, "a");
+    assert_eq!(pull.recv().unwrap()[0], "a");
+    std::thread::scope(|s| {
+        let blocked = s.spawn(|| pull.recv().unwrap());
+        first.send("last", 0).unwrap();
+        drop(first); // libzmq delivers "last" before it closes (linger)
+        assert_eq!(blocked.join().unwrap()[0], "last");
+    });
+    // The end of the stream, met by the receiver, closes the connection.
+    until(Duration::from_secs(10), || {
+        matches!(
+            monitor.recv_timeout(Duration::from_millis(100)),
+            Ok(e) if e.kind == ferromq::EventKind::Disconnected
+        )
+    });
+    pull.set_rcvtimeo(100).unwrap();
+    assert!(matches!(pull.recv(), Err(ferromq::Error::TimedOut)));
+    pull.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    let _second = pusher(&zctx, &ep, "b");
+    assert_eq!(pull.recv().unwrap()[0], "b");
+}
+
+#[test]
+fn pings_are_answered_while_a_receiver_sleeps_on_the_connection() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let (rep, req) = joined(
+        &ctx,
+        &zctx,
+        T::Rep,
+        T::Req,
+        Binder::Ferro,
+        |_| {},
+        |z| {
+            z.set_heartbeat_ivl(50).unwrap();
+            z.set_heartbeat_timeout(200).unwrap();
+        },
+    );
+    let monitor = zctx.socket(zmq::PAIR).unwrap();
+    req.monitor(
+        "inproc://handover-pings",
+        zmq::SocketEvent::DISCONNECTED as i32,
+    )
+    .unwrap();
+    monitor.connect("inproc://handover-pings").unwrap();
+    req.send("hello", 0).unwrap();
+    assert_eq!(rep.recv().unwrap()[0], "hello");
+    rep.send("hi").unwrap();
+    assert_eq!(req.recv_bytes(0).unwrap(), b"hi");
+    // 1.5 s asleep on the connection, through 50 ms PINGs: one unanswered for 200 ms and
+    // libzmq would disconnect.
+    rep.set_rcvtimeo(1500).unwrap();
+    assert!(matches!(rep.recv(), Err(ferromq::Error::TimedOut)));
+    monitor.set_rcvtimeo(50).unwrap();
+    match monitor.recv_multipart(0) {
+        Err(zmq::Error::EAGAIN) => {}
+        other => panic!("libzmq disconnected: {other:?}"),
+    }
+    rep.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    req.send("again", 0).unwrap();
+    assert_eq!(rep.recv().unwrap()[0], "again");
+}
+
+/// How the receiver takes the next batch of messages in the hand-over test.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// Blocking receives: the receiver reads the connection itself.
+    Blocking,
+    /// Async receives: the I/O thread reads.
+    Async,
+    /// `poll`, then a non-blocking receive: the I/O thread reads.
+    Polling,
+}
+
+#[test]
+fn hand_overs_lose_nothing_and_keep_order() {
+    const COUNT: u64 = 20_000;
+    const BATCH: u64 = 500;
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let pull = ferro(&ctx, T::Pull);
+    pull.set_rcvhwm(50).unwrap(); // the HWM is reached in every mode
+    let ep = ferro_bind(&pull);
+    let push = zctx.socket(zmq::PUSH).unwrap();
+    push.connect(&ep).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for i in 0..COUNT {
+                // Small messages, with a large one now and then: the receiver reads it in
+                // several pieces, whoever reads.
+                let size = if i % 97 == 0 {
+                    70_000
+                } else {
+                    (i % 13) as usize
+                };
+                let frames = [i.to_le_bytes().to_vec(), pattern(size, i as u8)];
+                push.send_multipart(frames, 0).unwrap();
+            }
+        });
+        let mut next = 0u64;
+        let modes = [Mode::Blocking, Mode::Async, Mode::Polling];
+        while next < COUNT {
+            let mode = modes[(next / BATCH) as usize % modes.len()];
+            for _ in 0..BATCH.min(COUNT - next) {
+                let msg = match mode {
+                    Mode::Blocking => pull.recv().unwrap(),
+                    Mode::Async => futures::executor::block_on(pull.recv_async()).unwrap(),
+                    Mode::Polling => {
+                        let mut items = [pull.as_poll_item(Events::IN)];
+                        assert_eq!(ferromq::poll(&mut items, TIMEOUT_MS as i64).unwrap(), 1);
+                        pull.try_recv().unwrap()
+                    }
+                };
+                let seq = u64::from_le_bytes(msg[0][..].try_into().unwrap());
+                assert_eq!(seq, next, "in {mode:?} mode");
+                let size = if seq % 97 == 0 {
+                    70_000
+                } else {
+                    (seq % 13) as usize
+                };
+                assert_eq!(msg[1], pattern(size, seq as u8), "message {seq}");
+                next += 1;
+            }
+        }
+    });
+}
