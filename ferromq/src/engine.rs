@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use std::io;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use ferromq_zmtp::{Config, Connection, Event};
 use tokio::io::{AsyncWrite, AsyncWriteExt, Interest};
 use tokio::sync::watch;
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::core::{Slot, SocketCore};
 use crate::monitor::EventKind;
-use crate::pipe::{OutPipe, Taken};
+use crate::pipe::{Batch, OutPipe, Taken};
 use crate::reader::{Pumped, RawStream, ReadSide, GRACE};
 
 /// How a connection ended.
@@ -302,9 +302,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     wr: &mut W,
     out: &OutPipe,
 ) -> Result<(), ()> {
-    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut batch = Batch::default();
     loop {
-        match out.take(&mut chunks) {
+        match out.take(&mut batch) {
             Taken::Nothing => {
                 if core.is_closed() {
                     let _ = wr.flush().await;
@@ -316,9 +316,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 if freed {
                     core.writable.notify(usize::MAX);
                 }
-                for chunk in chunks.drain(..) {
-                    wr.write_all(&chunk).await.map_err(|_| ())?;
-                }
+                batch.write_to(wr).await.map_err(|_| ())?;
             }
             Taken::Closed => return Err(()),
         }

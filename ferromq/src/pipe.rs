@@ -7,12 +7,13 @@
 //! already taken by the engine's encoder do not.
 
 use std::collections::VecDeque;
-use std::io::IoSlice;
+use std::io::{self, IoSlice};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use ferromq_zmtp::encode;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
 use crate::reader::RawStream;
@@ -41,11 +42,12 @@ pub(crate) struct OutPipe {
 }
 
 struct OutState {
-    /// Frozen chunks in write order, before `enc`.
-    segs: VecDeque<Bytes>,
-    /// Small frames being encoded.
-    enc: BytesMut,
-    /// Bytes in `segs` and `enc`.
+    /// The batch being encoded: small frames and commands, copied.
+    enc: Vec<u8>,
+    /// Frames written by reference, each with the length `enc` had when it came: it goes on
+    /// the wire after `enc[..offset]`.
+    large: VecDeque<(usize, Bytes)>,
+    /// Bytes in `enc` and `large`.
     encoded: usize,
     /// Messages waiting for room in the batch: the HWM applies to these.
     pending: VecDeque<Message>,
@@ -60,12 +62,73 @@ struct OutState {
     direct: Option<Arc<RawStream>>,
 }
 
+/// A batch taken by the writer. Its buffer goes back to the pipe with the next
+/// [`OutPipe::take`], so that batches cost no allocation once the connection is warm.
+#[derive(Default)]
+pub(crate) struct Batch {
+    enc: Vec<u8>,
+    large: VecDeque<(usize, Bytes)>,
+}
+
+impl Batch {
+    /// The batch's bytes in write order.
+    fn parts(&self) -> Vec<&[u8]> {
+        let mut parts = Vec::with_capacity(1 + 2 * self.large.len());
+        let mut pos = 0;
+        for (offset, frame) in &self.large {
+            if *offset > pos {
+                parts.push(&self.enc[pos..*offset]);
+            }
+            parts.push(&frame[..]);
+            pos = *offset;
+        }
+        if self.enc.len() > pos {
+            parts.push(&self.enc[pos..]);
+        }
+        parts
+    }
+
+    /// Writes the whole batch with as few syscalls as the socket allows, then empties it
+    /// (keeping its buffer).
+    pub async fn write_to<W: AsyncWrite + Unpin>(&mut self, wr: &mut W) -> io::Result<()> {
+        {
+            let mut parts = self.parts();
+            let mut next = 0;
+            while next < parts.len() {
+                let mut slices = [IoSlice::new(&[]); 64];
+                let k = (parts.len() - next).min(slices.len());
+                for (slice, part) in slices.iter_mut().zip(&parts[next..next + k]) {
+                    *slice = IoSlice::new(part);
+                }
+                let mut n = wr.write_vectored(&slices[..k]).await?;
+                if n == 0 {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
+                while next < parts.len() && n >= parts[next].len() {
+                    n -= parts[next].len();
+                    next += 1;
+                }
+                if n > 0 {
+                    parts[next] = &parts[next][n..];
+                }
+            }
+        }
+        self.enc.clear();
+        self.large.clear();
+        if self.enc.capacity() > 2 * ENCODE_CAP {
+            // One huge message passed: do not keep its buffer.
+            self.enc = Vec::new();
+        }
+        Ok(())
+    }
+}
+
 /// What [`OutPipe::take`] found.
 pub(crate) enum Taken {
     /// Nothing to write; the writer may park.
     Nothing,
-    /// Chunks to write; `freed` is true when the pipe went from full to not full, so blocked
-    /// senders must be woken.
+    /// A batch to write; `freed` is true when the pipe was full, so blocked senders must be
+    /// woken.
     Data { freed: bool },
     /// The pipe was closed.
     Closed,
@@ -82,8 +145,8 @@ impl OutPipe {
     pub(crate) fn new(hwm: usize) -> Self {
         OutPipe {
             state: Mutex::new(OutState {
-                segs: VecDeque::new(),
-                enc: BytesMut::new(),
+                enc: Vec::new(),
+                large: VecDeque::new(),
                 encoded: 0,
                 pending: VecDeque::new(),
                 hwm,
@@ -112,6 +175,11 @@ impl OutPipe {
         if s.closed {
             return Err(msg);
         }
+        if !s.conflate {
+            // Messages that waited for room go into the batch first, in order: the sending
+            // thread encodes them, leaving the writer only the writing.
+            s.encode_pending();
+        }
         if s.conflate {
             // Only the newest message waits; an older one not yet taken is replaced.
             s.pending.clear();
@@ -138,20 +206,13 @@ impl OutPipe {
         if s.closed {
             return;
         }
-        if s.pending.is_empty() {
-            s.freeze_enc();
-            s.encoded += bytes.len();
-            s.segs.push_back(bytes);
-        } else {
-            // Keep the command behind the pending messages: encode them first.
-            let pending = std::mem::take(&mut s.pending);
-            for m in &pending {
-                s.encode(m);
-            }
-            s.freeze_enc();
-            s.encoded += bytes.len();
-            s.segs.push_back(bytes);
+        // Keep the command behind the waiting messages: encode them first.
+        let pending = std::mem::take(&mut s.pending);
+        for m in &pending {
+            s.encode(m);
         }
+        s.enc.extend_from_slice(&bytes);
+        s.encoded += bytes.len();
         self.wake_writer(s);
     }
 
@@ -163,9 +224,9 @@ impl OutPipe {
         }
     }
 
-    /// Writer side: moves everything encoded into `out` and refills the batch from pending
-    /// messages.
-    pub(crate) fn take(&self, out: &mut Vec<Bytes>) -> Taken {
+    /// Writer side: swaps the batch encoded so far with `batch` (which must be empty; its
+    /// buffer is reused for the next batch).
+    pub(crate) fn take(&self, batch: &mut Batch) -> Taken {
         let mut s = self.lock();
         if s.closed {
             return Taken::Closed;
@@ -175,26 +236,17 @@ impl OutPipe {
             return Taken::Nothing;
         }
         let was_full = s.pending.len() >= s.hwm;
-        // Pending messages come first when there is room (only with conflate, which never
-        // encodes at send time; otherwise messages wait only while the batch is full).
-        while s.encoded < ENCODE_CAP {
-            let Some(m) = s.pending.pop_front() else {
-                break;
-            };
-            s.encode(&m);
+        if s.encoded == 0 {
+            // Only waiting messages (a burst's tail, or conflate, which never encodes at send
+            // time): nobody else may come to encode them.
+            s.encode_pending();
         }
-        s.freeze_enc();
-        out.extend(s.segs.drain(..));
+        std::mem::swap(&mut s.enc, &mut batch.enc);
+        std::mem::swap(&mut s.large, &mut batch.large);
         s.encoded = 0;
-        while s.encoded < ENCODE_CAP {
-            let Some(m) = s.pending.pop_front() else {
-                break;
-            };
-            s.encode(&m);
-        }
-        Taken::Data {
-            freed: was_full && s.pending.len() < s.hwm,
-        }
+        // The batch is empty again: a sender blocked at the high-water mark can now move the
+        // waiting messages into it, and add its own.
+        Taken::Data { freed: was_full }
     }
 
     /// Gives the pipe the live connection's socket for direct writes, or takes it back (before
@@ -223,8 +275,8 @@ impl OutPipe {
     pub(crate) fn close(&self) {
         let mut s = self.lock();
         s.closed = true;
-        s.segs.clear();
-        s.enc.clear();
+        s.enc = Vec::new();
+        s.large.clear();
         s.pending.clear();
         s.encoded = 0;
         s.direct = None;
@@ -247,58 +299,91 @@ impl OutState {
             return false; // a burst or a fan-out: leave it to the writer
         }
         LAST_DIRECT.set(Some(now));
-        self.freeze_enc();
         let Some(direct) = &self.direct else {
             return false;
         };
-        // No allocation: a lone message is a few chunks (more than 8 only with many large
+        // No allocation: a lone message is a few slices (more than 8 only with many large
         // frames, whose rest the writer sends).
         let mut slices = [IoSlice::new(&[]); 8];
-        let n = self.segs.len().min(slices.len());
-        for (slot, seg) in slices.iter_mut().zip(&self.segs) {
-            *slot = IoSlice::new(seg);
+        let mut n = 0;
+        let mut pos = 0;
+        for (offset, frame) in &self.large {
+            if n + 2 > slices.len() {
+                break;
+            }
+            slices[n] = IoSlice::new(&self.enc[pos..*offset]);
+            slices[n + 1] = IoSlice::new(frame);
+            n += 2;
+            pos = *offset;
         }
-        let mut written = match direct.write_vectored(&slices[..n]) {
+        if n < slices.len() && n / 2 == self.large.len() {
+            slices[n] = IoSlice::new(&self.enc[pos..]);
+            n += 1;
+        }
+        let written = match direct.write_vectored(&slices[..n]) {
             Ok(n) => n,
             Err(_) => return false, // WouldBlock, or an error the writer will meet too
         };
-        self.encoded -= written;
-        while written > 0 {
-            let Some(front) = self.segs.front_mut() else {
+        self.consume(written);
+        self.encoded == 0
+    }
+
+    /// Removes the first `n` bytes, in write order, from the batch.
+    fn consume(&mut self, mut n: usize) {
+        self.encoded -= n;
+        let mut cut = 0; // bytes of `enc` written
+        while n > 0 {
+            let run_end = self.large.front().map_or(self.enc.len(), |(o, _)| *o);
+            let run = (run_end - cut).min(n);
+            cut += run;
+            n -= run;
+            if n == 0 {
+                break;
+            }
+            let Some((_, frame)) = self.large.front_mut() else {
                 break;
             };
-            if written >= front.len() {
-                written -= front.len();
-                self.segs.pop_front();
+            if n >= frame.len() {
+                n -= frame.len();
+                self.large.pop_front();
             } else {
-                let _ = front.split_to(written);
-                written = 0;
+                frame.advance(n);
+                n = 0;
             }
         }
-        self.encoded == 0
+        if self.encoded == 0 {
+            self.enc.clear();
+            self.large.clear();
+            return;
+        }
+        self.enc.drain(..cut);
+        for (offset, _) in &mut self.large {
+            *offset -= cut;
+        }
     }
 
     fn encode(&mut self, msg: &Message) {
         let n = msg.len();
         for (i, frame) in msg.iter().enumerate() {
             let more = i + 1 < n;
+            encode::header(&mut self.enc, frame.len(), more, false);
             if frame.len() >= ZERO_COPY_MIN {
-                encode::header(&mut self.enc, frame.len(), more, false);
-                self.freeze_enc();
-                self.segs.push_back(frame.clone());
+                self.large.push_back((self.enc.len(), frame.clone()));
                 self.encoded += ferromq_zmtp::frame::header_len(frame.len()) + frame.len();
             } else {
-                let before = self.enc.len();
-                encode::frame(&mut self.enc, frame, more);
-                self.encoded += self.enc.len() - before;
+                self.enc.extend_from_slice(frame);
+                self.encoded += ferromq_zmtp::frame::header_len(frame.len()) + frame.len();
             }
         }
     }
 
-    fn freeze_enc(&mut self) {
-        if !self.enc.is_empty() {
-            let chunk = self.enc.split().freeze();
-            self.segs.push_back(chunk);
+    /// Encodes waiting messages into the batch while it has room.
+    fn encode_pending(&mut self) {
+        while self.encoded < ENCODE_CAP {
+            let Some(m) = self.pending.pop_front() else {
+                break;
+            };
+            self.encode(&m);
         }
     }
 }
@@ -308,9 +393,9 @@ mod tests {
     use super::*;
 
     fn drain(pipe: &OutPipe) -> Vec<u8> {
-        let mut chunks = Vec::new();
-        let _ = pipe.take(&mut chunks);
-        chunks.concat()
+        let mut batch = Batch::default();
+        let _ = pipe.take(&mut batch);
+        batch.parts().concat()
     }
 
     #[test]
@@ -323,15 +408,45 @@ mod tests {
         pipe.try_push(Message::from("b")).unwrap();
         assert!(!pipe.has_room());
         assert!(pipe.try_push(Message::from("c")).is_err());
-        let mut chunks = Vec::new();
-        assert!(matches!(
-            pipe.take(&mut chunks),
-            Taken::Data { freed: true }
-        ));
+        let mut batch = Batch::default();
+        assert!(matches!(pipe.take(&mut batch), Taken::Data { freed: true }));
         // Large frames go by reference.
-        assert!(chunks.iter().any(|c| c.as_ptr() == big.as_ptr()));
+        assert!(batch.parts().iter().any(|c| c.as_ptr() == big.as_ptr()));
         assert_eq!(drain(&pipe), b"\x00\x01a\x00\x01b");
         assert!(pipe.is_empty());
+    }
+
+    #[test]
+    fn a_partial_write_leaves_the_rest_in_write_order() {
+        let big = Bytes::from(vec![7u8; ZERO_COPY_MIN]);
+        let msg = || Message::from(vec![Bytes::from("ab"), big.clone(), Bytes::from("cde")]);
+        let full = {
+            let pipe = OutPipe::new(10);
+            pipe.try_push(msg()).unwrap();
+            pipe.try_push(msg()).unwrap();
+            drain(&pipe)
+        };
+        let n = ZERO_COPY_MIN;
+        for cut in [
+            0,
+            1,
+            3,
+            4,
+            12,
+            n,
+            n + 11,
+            n + 12,
+            n + 13,
+            full.len() - 1,
+            full.len(),
+        ] {
+            let pipe = OutPipe::new(10);
+            pipe.try_push(msg()).unwrap();
+            pipe.try_push(msg()).unwrap();
+            pipe.lock().consume(cut);
+            assert_eq!(drain(&pipe), &full[cut..], "after {cut} bytes written");
+            assert!(pipe.is_empty());
+        }
     }
 
     #[test]
@@ -353,10 +468,10 @@ mod tests {
         pipe.push_command(Bytes::from_static(b"CMD"));
         pipe.try_push(Message::from("z")).unwrap();
         assert_eq!(drain(&pipe), b"\x01\x01x\x00\x01yCMD\x00\x01z");
-        let mut chunks = Vec::new();
-        assert!(matches!(pipe.take(&mut chunks), Taken::Nothing));
+        let mut batch = Batch::default();
+        assert!(matches!(pipe.take(&mut batch), Taken::Nothing));
         pipe.close();
-        assert!(matches!(pipe.take(&mut chunks), Taken::Closed));
+        assert!(matches!(pipe.take(&mut batch), Taken::Closed));
         assert!(pipe.try_push(Message::from("late")).is_err());
     }
 }
