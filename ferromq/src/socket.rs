@@ -1037,6 +1037,11 @@ impl Drop for Socket {
             self.context.inproc.unbind(&self.core, name);
         }
         self.core.close();
+        // Once the socket is gone its addresses are free, as after `unbind`: a socket bound
+        // next to the same ipc path or tcp port right after must not find it taken.
+        for closed in eps.iter().filter_map(|b| b.closed.as_ref()) {
+            let _ = closed.recv_timeout(Duration::from_secs(5));
+        }
     }
 }
 
