@@ -477,14 +477,18 @@ pub fn fan_subs(imp: Imp, ep: &str, subs: u64) -> f64 {
             .map(|_| {
                 let (zctx, fctx) = (&zctx, &fctx);
                 s.spawn(move || {
+                    // The clock is read at the first message and at the first end marker
+                    // (which follows the last message within a millisecond), not per
+                    // message: a clock read would cost a subscriber more than a receive.
                     let (mut first, mut last, mut n) = (None, None, 0u64);
                     let mut got = |len: usize| {
                         if len == 0 {
+                            last = Some(Instant::now());
                             return false;
                         }
-                        let now = Instant::now();
-                        first.get_or_insert(now);
-                        last = Some(now);
+                        if n == 0 {
+                            first = Some(Instant::now());
+                        }
                         n += 1;
                         true
                     };
