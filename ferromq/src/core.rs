@@ -107,6 +107,15 @@ impl Out {
         }
     }
 
+    /// Queues a copy of a message (a fan-out), cloning it only where it must wait; `false` at
+    /// the high-water mark.
+    pub fn try_push_ref(&self, msg: &Message) -> bool {
+        match self {
+            Out::Wire(p) => p.try_push_ref(msg),
+            Out::Inproc(p) => p.try_push(msg.clone()).is_ok(),
+        }
+    }
+
     /// Sends a subscription change (SUB, XSUB) to a peer speaking ZMTP 3.`minor`.
     pub fn subscription(&self, subscribe: bool, topic: &Bytes, minor: u8) {
         match self {

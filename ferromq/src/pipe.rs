@@ -37,8 +37,8 @@ thread_local! {
 }
 
 pub(crate) struct OutPipe {
-    state: Mutex<OutState>,
-    engine: Notify,
+    state: Padded<Mutex<OutState>>,
+    engine: Padded<Notify>,
 }
 
 struct OutState {
@@ -123,6 +123,33 @@ impl Batch {
     }
 }
 
+/// A message to queue: owned (routed to one peer) or borrowed (fanned out to many).
+enum Msg<'m> {
+    Owned(Message),
+    Borrowed(&'m Message),
+}
+
+impl Msg<'_> {
+    fn get(&self) -> &Message {
+        match self {
+            Msg::Owned(m) => m,
+            Msg::Borrowed(m) => m,
+        }
+    }
+
+    fn into_owned(self) -> Message {
+        match self {
+            Msg::Owned(m) => m,
+            Msg::Borrowed(m) => m.clone(),
+        }
+    }
+}
+
+/// Keeps what the sender locks and what the writer parks on in separate cache lines (two
+/// lines, for the adjacent-line prefetcher), so that neither invalidates the other's.
+#[repr(align(128))]
+struct Padded<T>(T);
+
 /// What [`OutPipe::take`] found.
 pub(crate) enum Taken {
     /// Nothing to write; the writer may park.
@@ -144,7 +171,7 @@ impl OutPipe {
 
     pub(crate) fn new(hwm: usize) -> Self {
         OutPipe {
-            state: Mutex::new(OutState {
+            state: Padded(Mutex::new(OutState {
                 enc: Vec::new(),
                 large: VecDeque::new(),
                 encoded: 0,
@@ -154,13 +181,13 @@ impl OutPipe {
                 writer_parked: false,
                 closed: false,
                 direct: None,
-            }),
-            engine: Notify::new(),
+            })),
+            engine: Padded(Notify::new()),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, OutState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether a message would be accepted now.
@@ -171,6 +198,16 @@ impl OutPipe {
 
     /// Queues a whole message, or hands it back when the pipe is at its high-water mark.
     pub(crate) fn try_push(&self, msg: Message) -> Result<(), Message> {
+        self.push(Msg::Owned(msg)).map_err(Msg::into_owned)
+    }
+
+    /// Queues a copy of a message (a fan-out): it is encoded straight from `msg`, and cloned
+    /// only if it must wait. `false` at the high-water mark.
+    pub(crate) fn try_push_ref(&self, msg: &Message) -> bool {
+        self.push(Msg::Borrowed(msg)).is_ok()
+    }
+
+    fn push<'m>(&self, msg: Msg<'m>) -> Result<(), Msg<'m>> {
         let mut s = self.lock();
         if s.closed {
             return Err(msg);
@@ -183,15 +220,15 @@ impl OutPipe {
         if s.conflate {
             // Only the newest message waits; an older one not yet taken is replaced.
             s.pending.clear();
-            s.pending.push_back(msg);
+            s.pending.push_back(msg.into_owned());
         } else if s.pending.is_empty() && s.encoded < ENCODE_CAP {
             let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
-            s.encode(&msg);
+            s.encode(msg.get());
             if direct && s.write_direct() {
                 return Ok(()); // on the wire; the writer stays parked
             }
         } else if s.pending.len() < s.hwm {
-            s.pending.push_back(msg);
+            s.pending.push_back(msg.into_owned());
         } else {
             return Err(msg);
         }
@@ -220,7 +257,7 @@ impl OutPipe {
         if s.writer_parked {
             s.writer_parked = false;
             drop(s);
-            self.engine.notify_one();
+            self.engine.0.notify_one();
         }
     }
 
@@ -257,12 +294,12 @@ impl OutPipe {
 
     /// Writer side: waits until `take` may find something (or the pipe is closed).
     pub(crate) async fn parked(&self) {
-        self.engine.notified().await;
+        self.engine.0.notified().await;
     }
 
     /// Wakes the writer without data, e.g. to let it notice that the socket is closing.
     pub(crate) fn nudge(&self) {
-        self.engine.notify_one();
+        self.engine.0.notify_one();
     }
 
     /// Whether nothing is left to write.
@@ -281,7 +318,7 @@ impl OutPipe {
         s.encoded = 0;
         s.direct = None;
         drop(s);
-        self.engine.notify_one();
+        self.engine.0.notify_one();
     }
 }
 

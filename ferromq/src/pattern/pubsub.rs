@@ -50,6 +50,14 @@ impl<V: Default> PrefixSet<V> {
         }
     }
 
+    /// Whether some topic is a prefix of `data`. The empty topic (everything) is answered
+    /// without hashing: it is the common subscription, checked on every message.
+    fn matches(&self, data: &[u8]) -> bool {
+        self.lengths
+            .range(..=data.len())
+            .any(|(&len, _)| len == 0 || self.topics.contains_key(&data[..len]))
+    }
+
     /// Every value whose topic is a prefix of `data`.
     fn matching<'a>(&'a self, data: &'a [u8]) -> impl Iterator<Item = &'a V> + 'a {
         self.lengths
@@ -150,7 +158,7 @@ impl Publisher {
         }
         for &id in &self.targets {
             if let Some(p) = peers.get(id) {
-                let _ = p.out.try_push(msg.clone());
+                p.out.try_push_ref(&msg);
             }
         }
         Ok(None)
@@ -276,7 +284,7 @@ impl Subscriber {
             Some((subscribe, topic)) => self.change(subscribe, topic, peers),
             None => {
                 for peer in peers.iter() {
-                    let _ = peer.out.try_push(msg.clone());
+                    peer.out.try_push_ref(&msg);
                 }
             }
         }
@@ -287,7 +295,7 @@ impl Subscriber {
     pub fn recv(&mut self, inbox: &mut Inbox) -> Option<Message> {
         while let Some((_, _, msg)) = inbox.pop() {
             let topic = msg.first().map(|f| &f[..]).unwrap_or(&[]);
-            if self.topics.matching(topic).next().is_some() {
+            if self.topics.matches(topic) {
                 return Some(msg);
             }
         }
@@ -313,7 +321,10 @@ mod tests {
         let got: Vec<usize> = s.matching(b"abc").copied().collect();
         assert_eq!(got, [1, 3]);
         assert!(s.matching(b"c").next().is_none());
+        assert!(s.matches(b"abc") && s.matches(b"b") && !s.matches(b"c") && !s.matches(b""));
         assert_eq!(s.lengths.get(&0), None);
+        *s.entry(&Bytes::new()) = 9;
+        assert!(s.matches(b"c") && s.matches(b""));
     }
 
     #[test]
