@@ -8,7 +8,11 @@ use std::io;
 
 use bytes::BytesMut;
 use ferromq_zmtp::{Config, Connection, Event};
-use tokio::io::{AsyncWrite, AsyncWriteExt, Interest};
+use std::io::IoSlice;
+use std::os::fd::{AsRawFd, RawFd};
+
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -28,19 +32,16 @@ pub(crate) enum End {
 
 /// Runs one connection from handshake to end.
 #[allow(clippy::too_many_arguments)] // one connection's whole context
-pub(crate) async fn run<W>(
+pub(crate) async fn run(
     core: Arc<SocketCore>,
-    rd: Readiness,
-    mut wr: W,
+    wr: Writer,
     slot: Slot,
     mut stop: watch::Receiver<bool>,
     endpoint: &str,
     fd: u64,
     raw: Arc<RawStream>,
-) -> End
-where
-    W: AsyncWrite + Unpin,
-{
+) -> End {
+    let mut rd = ReadInterest::new(raw.clone());
     let opts = core.options();
     let mut config = Config::new(core.socket_type);
     config.identity = opts.routing_id.clone();
@@ -63,7 +64,7 @@ where
     };
     let mut watch_closing = true;
     let peer = {
-        let mut handshake = std::pin::pin!(handshake(&mut conn, &rd, &raw, &mut wr));
+        let mut handshake = std::pin::pin!(handshake(&mut conn, &mut rd, &raw, &wr));
         loop {
             tokio::select! {
                 r = &mut handshake => break match r {
@@ -101,9 +102,9 @@ where
         if settled == Pumped::Ended {
             return Err(());
         }
-        read_loop(&core, &side, &rd, &attached.room).await
+        read_loop(&core, &side, &mut rd, &attached.room).await
     };
-    let writer = write_loop(&core, &mut wr, &attached.out);
+    let writer = write_loop(&core, &wr, &attached.out);
     tokio::pin!(reader, writer);
     let mut lingering = false;
     let mut linger_deadline = None;
@@ -146,15 +147,13 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Exchanges greetings and READY. `Err(Some(e))`: the peer broke the protocol;
 /// `Err(None)`: it went away.
-async fn handshake<W>(
+async fn handshake(
     conn: &mut Connection,
-    rd: &Readiness,
+    rd: &mut ReadInterest,
     raw: &RawStream,
-    wr: &mut W,
-) -> Result<ferromq_zmtp::PeerInfo, Option<ferromq_zmtp::Error>>
-where
-    W: AsyncWrite + Unpin,
-{
+    wr: &Writer,
+) -> Result<ferromq_zmtp::PeerInfo, Option<ferromq_zmtp::Error>> {
+    rd.watch().map_err(|_| None)?;
     let mut out = BytesMut::new();
     loop {
         if conn.poll_transmit(&mut out) > 0 {
@@ -176,11 +175,12 @@ where
         let buf = conn.read_buf();
         buf.reserve(1024);
         loop {
-            rd.readable().await.map_err(|_| None)?;
-            match rd.try_io(|| raw.recv_into(buf)) {
+            match raw.recv_into(buf) {
                 Ok(0) => return Err(None),
                 Ok(_) => break,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    rd.readable().await.map_err(|_| None)?;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return Err(None),
             }
@@ -188,28 +188,91 @@ where
     }
 }
 
-/// The I/O thread's view of a connection's readability (the bytes are read through the
-/// connection's [`RawStream`], by whoever has the reading role).
-pub(crate) enum Readiness {
-    Tcp(tokio::net::tcp::OwnedReadHalf),
-    Unix(tokio::net::unix::OwnedReadHalf),
+/// A connection's socket as the I/O thread's reactor sees it.
+struct Registered(Arc<RawStream>);
+
+impl AsRawFd for Registered {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.raw_fd()
+    }
 }
 
-impl Readiness {
+/// The I/O thread's registration for a connection's readability. It is dropped while a
+/// receiver reads the connection itself, so that bytes the I/O thread leaves alone do not
+/// wake it.
+pub(crate) struct ReadInterest {
+    raw: Arc<RawStream>,
+    fd: Option<AsyncFd<Registered>>,
+}
+
+impl ReadInterest {
+    pub fn new(raw: Arc<RawStream>) -> ReadInterest {
+        ReadInterest { raw, fd: None }
+    }
+
+    /// Registers for readability, if not already.
+    fn watch(&mut self) -> io::Result<()> {
+        if self.fd.is_none() {
+            let registered = Registered(self.raw.clone());
+            // SAFETY: the descriptor belongs to the `RawStream`, which the `Arc` inside
+            // `Registered` keeps open, unchanged, for as long as the `AsyncFd` lives.
+            #[allow(unsafe_code)]
+            let fd = unsafe { AsyncFd::register_with_interest(registered, Interest::READABLE) };
+            self.fd = Some(fd.map_err(io::Error::from)?);
+        }
+        Ok(())
+    }
+
+    fn unwatch(&mut self) {
+        self.fd = None; // deregisters
+    }
+
+    /// Waits until the socket may have bytes (forever while not registered). The readiness
+    /// is cleared at once: the caller then reads until it would block, so bytes arriving
+    /// after this still leave the socket readable.
     async fn readable(&self) -> io::Result<()> {
-        match self {
-            Readiness::Tcp(r) => r.readable().await,
-            Readiness::Unix(r) => r.readable().await,
+        match &self.fd {
+            Some(fd) => {
+                fd.readable().await?.clear_ready();
+                Ok(())
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The writing side of a connection, registered for writability only.
+pub(crate) struct Writer(AsyncFd<RawStream>);
+
+impl Writer {
+    pub fn new(stream: RawStream) -> io::Result<Writer> {
+        // SAFETY: the `AsyncFd` owns the stream, so its descriptor stays open and unchanged
+        // for as long as the `AsyncFd` lives.
+        #[allow(unsafe_code)]
+        let fd = unsafe { AsyncFd::register_with_interest(stream, Interest::WRITABLE) };
+        fd.map(Writer).map_err(io::Error::from)
+    }
+
+    /// Writes some of `bufs`, waiting while the socket is full.
+    pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        loop {
+            let mut guard = self.0.writable().await?;
+            match guard.try_io(|s| s.get_ref().write_vectored(bufs)) {
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(written) => return written,
+                Err(_would_block) => {}
+            }
         }
     }
 
-    /// Runs `f`, and forgets the socket's readiness when it returns `WouldBlock` (unless new
-    /// bytes arrived since the readiness was seen).
-    fn try_io<T>(&self, f: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
-        match self {
-            Readiness::Tcp(r) => r.as_ref().try_io(Interest::READABLE, f),
-            Readiness::Unix(r) => r.as_ref().try_io(Interest::READABLE, f),
+    async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write_vectored(&[IoSlice::new(buf)]).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
         }
+        Ok(())
     }
 }
 
@@ -228,21 +291,17 @@ fn pump_io(core: &SocketCore, side: &ReadSide) -> Pumped {
 async fn read_loop(
     core: &SocketCore,
     side: &ReadSide,
-    rd: &Readiness,
+    rd: &mut ReadInterest,
     room: &tokio::sync::Notify,
 ) -> Result<(), ()> {
-    let would_block = || Err::<Pumped, _>(io::Error::from(io::ErrorKind::WouldBlock));
     let mut seen = side.app_reads();
     let mut defer: Option<Instant> = None;
     loop {
         let heartbeat = side.decoder().conn.next_timeout().map(Instant::from_std);
-        let readable = tokio::select! {
-            r = rd.readable(), if defer.is_none() => {
-                r.map_err(|_| ())?;
-                true
-            }
-            _ = side.handback.notified() => false,
-            _ = sleep_until(defer), if defer.is_some() => false,
+        tokio::select! {
+            r = rd.readable() => r.map_err(|_| ())?,
+            _ = side.handback.notified() => {}
+            _ = sleep_until(defer), if defer.is_some() => {}
             _ = sleep_until(heartbeat), if heartbeat.is_some() => {
                 // A PING is queued, or the peer went silent.
                 let mut d = side.decoder();
@@ -255,28 +314,18 @@ async fn read_loop(
             return Err(()); // a receiver met the end of the stream
         }
         // A receiver that read since we last looked reads again when its inbox runs dry:
-        // leave it the socket for a while.
+        // leave it the socket for a while, without being woken by its bytes.
         let reads = side.app_reads();
         if reads != seen {
             seen = reads;
             defer = Some(Instant::now() + GRACE);
-            if readable {
-                let _ = rd.try_io(would_block);
-            }
+            rd.unwatch();
             continue;
         }
         defer = None;
+        rd.watch().map_err(|_| ())?;
         loop {
-            let pumped = if readable {
-                rd.try_io(|| match pump_io(core, side) {
-                    Pumped::WouldBlock => would_block(),
-                    other => Ok(other),
-                })
-                .unwrap_or(Pumped::WouldBlock)
-            } else {
-                pump_io(core, side)
-            };
-            match pumped {
+            match pump_io(core, side) {
                 Pumped::WouldBlock => break,
                 Pumped::Ended => return Err(()),
                 Pumped::Read { full: true, .. } => {
@@ -297,17 +346,12 @@ async fn read_loop(
 
 /// Writes the peer's batches. Returns `Ok` when the socket is closing and everything was
 /// written, `Err` when the connection failed or the pipe was closed.
-async fn write_loop<W: AsyncWrite + Unpin>(
-    core: &SocketCore,
-    wr: &mut W,
-    out: &OutPipe,
-) -> Result<(), ()> {
+async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(), ()> {
     let mut batch = Batch::default();
     loop {
         match out.take(&mut batch) {
             Taken::Nothing => {
                 if core.is_closed() {
-                    let _ = wr.flush().await;
                     return Ok(());
                 }
                 out.parked().await;

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use ferromq_zmtp::encode;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 
+use crate::engine::Writer;
 use crate::reader::RawStream;
 use crate::Message;
 
@@ -90,7 +90,7 @@ impl Batch {
 
     /// Writes the whole batch with as few syscalls as the socket allows, then empties it
     /// (keeping its buffer).
-    pub async fn write_to<W: AsyncWrite + Unpin>(&mut self, wr: &mut W) -> io::Result<()> {
+    pub async fn write_to(&mut self, wr: &Writer) -> io::Result<()> {
         {
             let mut parts = self.parts();
             let mut next = 0;

@@ -85,6 +85,20 @@ impl RawStream {
             RawStream::Unix(s) => s.as_fd().as_raw_fd(),
         }
     }
+
+    /// A second descriptor on the same socket.
+    pub fn try_clone(&self) -> io::Result<RawStream> {
+        Ok(match self {
+            RawStream::Tcp(s) => RawStream::Tcp(s.try_clone()?),
+            RawStream::Unix(s) => RawStream::Unix(s.try_clone()?),
+        })
+    }
+}
+
+impl AsRawFd for RawStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.raw_fd()
+    }
 }
 
 const IDLE: u8 = 0;

@@ -17,7 +17,7 @@ use crate::engine::{self, End};
 use crate::monitor::EventKind;
 use crate::reader::RawStream;
 use crate::SocketType;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsRawFd;
 
 /// A connected byte stream of any transport.
 pub(crate) enum Stream {
@@ -48,27 +48,41 @@ impl Stream {
             Stream::Tcp(s) => {
                 let _ = s.set_nodelay(true);
                 opts.tune(socket2::SockRef::from(&s), true);
-                // Out of descriptors for the duplicate: the connection cannot run.
-                let Ok(dup) = s.as_fd().try_clone_to_owned() else {
+                let Ok(s) = s.into_std() else {
                     return End::Lost;
                 };
-                let raw = Arc::new(RawStream::Tcp(std::net::TcpStream::from(dup)));
-                let (rd, wr) = s.into_split();
-                let rd = engine::Readiness::Tcp(rd);
-                engine::run(core, rd, wr, slot, stop, endpoint, fd, raw).await
+                engine_run(core, RawStream::Tcp(s), slot, stop, endpoint, fd).await
             }
             Stream::Unix(s) => {
                 opts.tune(socket2::SockRef::from(&s), false);
-                let Ok(dup) = s.as_fd().try_clone_to_owned() else {
+                let Ok(s) = s.into_std() else {
                     return End::Lost;
                 };
-                let raw = Arc::new(RawStream::Unix(std::os::unix::net::UnixStream::from(dup)));
-                let (rd, wr) = s.into_split();
-                let rd = engine::Readiness::Unix(rd);
-                engine::run(core, rd, wr, slot, stop, endpoint, fd, raw).await
+                engine_run(core, RawStream::Unix(s), slot, stop, endpoint, fd).await
             }
         }
     }
+}
+
+/// Runs a connection on its socket: the I/O thread writes through the socket itself and reads
+/// through a second descriptor, which receivers and direct writers share.
+async fn engine_run(
+    core: Arc<SocketCore>,
+    stream: RawStream,
+    slot: Slot,
+    stop: watch::Receiver<bool>,
+    endpoint: &str,
+    fd: u64,
+) -> End {
+    // Out of descriptors for the duplicate, or no room in the reactor: the connection cannot
+    // run.
+    let Ok(raw) = stream.try_clone() else {
+        return End::Lost;
+    };
+    let Ok(wr) = engine::Writer::new(stream) else {
+        return End::Lost;
+    };
+    engine::run(core, wr, slot, stop, endpoint, fd, Arc::new(raw)).await
 }
 
 /// A listening socket of any transport.
