@@ -1,16 +1,13 @@
 //! Drives one connection: the ZMTP handshake, then decoded frames into the socket's inbox and
 //! the peer's outgoing batch onto the wire, until the connection breaks or the socket closes.
 
+use std::io::{self, IoSlice};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::io;
-
 use bytes::BytesMut;
 use ferromq_zmtp::{Config, Connection, Event};
-use std::io::IoSlice;
-use std::os::fd::{AsRawFd, RawFd};
-
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::watch;

@@ -42,8 +42,12 @@
 //!     At most one such direct write is made per thread per 20 µs, so a burst or a fan-out
 //!     batches instead of paying a syscall per message.
 //!   - Otherwise the I/O thread is woken, only when the batch goes from empty to non-empty.
-//!     It writes everything queued with as few syscalls as it can.
-//!   - The HWM counts the messages waiting beyond the batch, as libzmq counts its pipe.
+//!     It swaps the batch for its own emptied buffer (so a warm connection allocates nothing)
+//!     and writes it with one vectored write where the socket takes it.
+//!   - The HWM counts the messages waiting beyond the batch (256 KiB), as libzmq counts its
+//!     pipe. The next send encodes them into the batch once the writer has taken it, so the
+//!     I/O thread only writes.
+//!   - A fan-out (PUB, XPUB) encodes each subscriber's copy from the one borrowed message.
 //! - **Receive.** Reads are 64 KiB at a time; frames are cut from the read buffer without
 //!   copying, and whole decoded batches go to the socket's inbox under one lock. A receive
 //!   takes up to 32 messages at once into the socket's receive cache, for the patterns whose
@@ -60,14 +64,16 @@
 //!     receiver), taken by compare-and-swap, so the decoder is never shared. When the I/O
 //!     thread finds the socket readable while a receiver reads, it notes it, and the receiver
 //!     wakes it when it gives the role back. When the I/O thread sees that a receiver read
-//!     since it last looked, it leaves the socket to it for 1 ms before reading itself: a
-//!     receiver that keeps up has its connection to itself, and one that stops has the inbox
-//!     filled behind it up to the receive HWM, with PINGs answered, as libzmq does.
+//!     since it last looked, it drops its read registration and leaves the socket to it for
+//!     1 ms before looking again: a receiver that keeps up has its connection to itself (its
+//!     bytes wake nobody else), and one that stops has the inbox filled behind it up to the
+//!     receive HWM, with PINGs answered, as libzmq does. The I/O thread's writing has a
+//!     registration of its own, for writability only.
 //! - **inproc** moves `Message`s through a pair of pipes, each with its own lock. A reader takes
 //!   up to 256 messages from a pipe at a time.
-//! - **Still open.** The I/O thread stays registered for the connection's readiness while a
-//!   receiver reads it, so each burst of bytes still wakes it once (it then defers); and the
-//!   sender's batch is behind a mutex that a lock-free byte ring would replace.
+//! - **Still open.** The sender's batch is behind a mutex (two atomic operations per message)
+//!   that a lock-free byte ring would replace; a wire sender is two busy threads (the caller
+//!   and the I/O thread), where a raw socket is one.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
