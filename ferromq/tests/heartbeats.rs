@@ -87,12 +87,16 @@ fn disconnects(zctx: &zmq::Context, z: &zmq::Socket, name: &str) -> zmq::Socket 
     m
 }
 
-#[test]
-fn libzmq_heartbeats_are_answered() {
-    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+/// A ferromq REP with a libzmq REQ that PINGs every 50 ms and disconnects when a PONG is
+/// 200 ms late, after one request and its reply; with a monitor of the REQ's disconnections.
+fn rep_and_pinging_req(
+    ctx: &Context,
+    zctx: &zmq::Context,
+    name: &str,
+) -> (ferromq::Socket, zmq::Socket, zmq::Socket) {
     let (rep, req) = joined(
-        &ctx,
-        &zctx,
+        ctx,
+        zctx,
         T::Rep,
         T::Req,
         Binder::Ferro,
@@ -102,9 +106,37 @@ fn libzmq_heartbeats_are_answered() {
             z.set_heartbeat_timeout(200).unwrap();
         },
     );
-    let monitor = disconnects(&zctx, &req, "answered");
+    let monitor = disconnects(zctx, &req, name);
     req.send("hello", 0).unwrap();
     assert_eq!(rep.recv().unwrap()[0], "hello");
+    (rep, req, monitor)
+}
+
+#[test]
+fn pings_are_answered_while_a_receiver_sleeps_on_the_connection() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let (rep, req, monitor) = rep_and_pinging_req(&ctx, &zctx, "asleep");
+    rep.send("hi").unwrap();
+    assert_eq!(req.recv_bytes(0).unwrap(), b"hi");
+    // 1.5 s in a blocking receive, which reads and sleeps on the connection itself (the
+    // socket's only peer), through 50 ms PINGs: one unanswered for 200 ms and libzmq would
+    // disconnect.
+    rep.set_rcvtimeo(1500).unwrap();
+    assert!(matches!(rep.recv(), Err(ferromq::Error::TimedOut)));
+    monitor.set_rcvtimeo(50).unwrap();
+    match monitor.recv_multipart(0) {
+        Err(zmq::Error::EAGAIN) => {}
+        other => panic!("libzmq disconnected: {other:?}"),
+    }
+    rep.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    req.send("again", 0).unwrap();
+    assert_eq!(rep.recv().unwrap()[0], "again");
+}
+
+#[test]
+fn libzmq_heartbeats_are_answered() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let (rep, req, monitor) = rep_and_pinging_req(&ctx, &zctx, "answered");
     // Two seconds of 50 ms PINGs: were one unanswered for 200 ms, libzmq would disconnect.
     monitor.set_rcvtimeo(2000).unwrap();
     match monitor.recv_multipart(0) {
