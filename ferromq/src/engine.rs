@@ -96,10 +96,13 @@ pub(crate) async fn run(
     let settled = side.settle(&core);
     core.set_reader(id, Some(side.clone()));
     let reader = async {
-        if settled == Pumped::Ended {
-            return Err(());
+        match settled {
+            Pumped::Ended => Err(()),
+            Pumped::Read { full, .. } => {
+                read_loop(&core, &side, &mut rd, &attached.room, full).await
+            }
+            Pumped::WouldBlock => read_loop(&core, &side, &mut rd, &attached.room, false).await,
         }
-        read_loop(&core, &side, &mut rd, &attached.room).await
     };
     let writer = write_loop(&core, &wr, &attached.out);
     tokio::pin!(reader, writer);
@@ -285,15 +288,50 @@ fn pump_io(core: &SocketCore, side: &ReadSide) -> Pumped {
 
 /// Reads and decodes on the I/O thread whenever no receiver reads the connection itself (see
 /// [`crate::reader`]), until the connection ends.
+///
+/// It reads first, before it waits for readiness: the handshake's last read may have left
+/// bytes in the socket, whose readiness was already consumed. `full`: the bytes that came with
+/// the handshake filled the inbox.
 async fn read_loop(
     core: &SocketCore,
     side: &ReadSide,
     rd: &mut ReadInterest,
     room: &tokio::sync::Notify,
+    mut full: bool,
 ) -> Result<(), ()> {
     let mut seen = side.app_reads();
-    let mut defer: Option<Instant> = None;
     loop {
+        if side.is_dead() {
+            return Err(()); // a receiver met the end of the stream
+        }
+        // A receiver that read since we last looked reads again when its inbox runs dry:
+        // leave it the socket for a while, without being woken by its bytes.
+        let reads = side.app_reads();
+        let defer = if reads != seen {
+            seen = reads;
+            rd.unwatch();
+            Some(Instant::now() + GRACE)
+        } else {
+            rd.watch().map_err(|_| ())?;
+            loop {
+                if full {
+                    // At the receive high-water mark: stop reading until the application
+                    // catches up.
+                    loop {
+                        room.notified().await;
+                        if !core.inbox_full(side.peer) {
+                            break;
+                        }
+                    }
+                }
+                match pump_io(core, side) {
+                    Pumped::WouldBlock => break,
+                    Pumped::Ended => return Err(()),
+                    Pumped::Read { full: f, .. } => full = f,
+                }
+            }
+            None
+        };
         let heartbeat = side.decoder().conn.next_timeout().map(Instant::from_std);
         tokio::select! {
             r = rd.readable() => r.map_err(|_| ())?,
@@ -304,40 +342,8 @@ async fn read_loop(
                 let mut d = side.decoder();
                 d.conn.handle_timeout(std::time::Instant::now()).map_err(|_| ())?;
                 d.flush_commands(side.out());
-                continue;
             }
         };
-        if side.is_dead() {
-            return Err(()); // a receiver met the end of the stream
-        }
-        // A receiver that read since we last looked reads again when its inbox runs dry:
-        // leave it the socket for a while, without being woken by its bytes.
-        let reads = side.app_reads();
-        if reads != seen {
-            seen = reads;
-            defer = Some(Instant::now() + GRACE);
-            rd.unwatch();
-            continue;
-        }
-        defer = None;
-        rd.watch().map_err(|_| ())?;
-        loop {
-            match pump_io(core, side) {
-                Pumped::WouldBlock => break,
-                Pumped::Ended => return Err(()),
-                Pumped::Read { full: true, .. } => {
-                    // At the receive high-water mark: stop reading until the application
-                    // catches up.
-                    loop {
-                        room.notified().await;
-                        if !core.inbox_full(side.peer) {
-                            break;
-                        }
-                    }
-                }
-                Pumped::Read { .. } => {}
-            }
-        }
     }
 }
 

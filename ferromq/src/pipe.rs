@@ -56,6 +56,9 @@ struct OutState {
     conflate: bool,
     /// The writer is parked waiting for data.
     writer_parked: bool,
+    /// A message was refused at the high-water mark since the writer last took a batch: a
+    /// sender may be blocked, waiting for room.
+    refused: bool,
     /// The peer is gone for good: the writer must stop.
     closed: bool,
     /// The live connection's socket, for direct writes; `None` between connections.
@@ -179,6 +182,7 @@ impl OutPipe {
                 hwm,
                 conflate: false,
                 writer_parked: false,
+                refused: false,
                 closed: false,
                 direct: None,
             })),
@@ -230,6 +234,7 @@ impl OutPipe {
         } else if s.pending.len() < s.hwm {
             s.pending.push_back(msg.into_owned());
         } else {
+            s.refused = true;
             return Err(msg);
         }
         self.wake_writer(s);
@@ -272,7 +277,9 @@ impl OutPipe {
             s.writer_parked = true;
             return Taken::Nothing;
         }
-        let was_full = s.pending.len() >= s.hwm;
+        // Whoever was refused may send now (even if a command moved the waiting messages into
+        // the batch meanwhile).
+        let freed = std::mem::take(&mut s.refused);
         if s.encoded == 0 {
             // Only waiting messages (a burst's tail, or conflate, which never encodes at send
             // time): nobody else may come to encode them.
@@ -283,7 +290,7 @@ impl OutPipe {
         s.encoded = 0;
         // The batch is empty again: a sender blocked at the high-water mark can now move the
         // waiting messages into it, and add its own.
-        Taken::Data { freed: was_full }
+        Taken::Data { freed }
     }
 
     /// Gives the pipe the live connection's socket for direct writes, or takes it back (before
@@ -484,6 +491,19 @@ mod tests {
             assert_eq!(drain(&pipe), &full[cut..], "after {cut} bytes written");
             assert!(pipe.is_empty());
         }
+    }
+
+    #[test]
+    fn a_refused_sender_is_woken_even_after_a_command_drained_the_queue() {
+        let pipe = OutPipe::new(1);
+        pipe.try_push(Message::from(vec![0u8; ENCODE_CAP])).unwrap();
+        pipe.try_push(Message::from("waits")).unwrap();
+        assert!(pipe.try_push(Message::from("refused")).is_err());
+        // A PONG moves the waiting message into the batch: the queue is no longer full ...
+        pipe.push_command(Bytes::from_static(b"PONG"));
+        let mut batch = Batch::default();
+        // ... but the refused sender must still be woken by the next take.
+        assert!(matches!(pipe.take(&mut batch), Taken::Data { freed: true }));
     }
 
     #[test]

@@ -355,9 +355,11 @@ impl Socket {
         let Some(side) = self.core.solo_reader() else {
             return Ok(false);
         };
-        // Another thread already reads the connection.
-        let Ok(mut app) = self.app.try_lock() else {
-            return Ok(false);
+        let mut app = match self.app.try_lock() {
+            Ok(app) => app,
+            Err(std::sync::TryLockError::Poisoned(app)) => app.into_inner(),
+            // Another thread already reads the connection.
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(false),
         };
         if app.is_none() {
             match AppPoll::new() {
@@ -374,8 +376,17 @@ impl Socket {
         if !side.begin_app() {
             return Ok(false); // the I/O thread is reading
         }
+        /// Gives the reading role back however reading ends, a panic included.
+        struct Role<'a>(&'a ReadSide, bool);
+        impl Drop for Role<'_> {
+            fn drop(&mut self) {
+                self.0.end_app(self.1);
+            }
+        }
+        let mut role = Role(&side, false);
         let result = self.read_as_app(&side, poll, deadline);
-        side.end_app(matches!(result, Ok(Some(Pumped::Ended))));
+        role.1 = matches!(result, Ok(Some(Pumped::Ended)));
+        drop(role);
         result.map(|r| r.is_some())
     }
 
@@ -387,7 +398,11 @@ impl Socket {
         poll: &mut AppPoll,
         deadline: Option<Instant>,
     ) -> Result<Option<Pumped>> {
+        let mut first = true;
         loop {
+            if !std::mem::take(&mut first) && deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(Error::TimedOut);
+            }
             match side.pump(&self.core, true) {
                 Pumped::Read {
                     delivered: false, ..
@@ -412,11 +427,7 @@ impl Socket {
             match woken {
                 Ok(Woken::Readable) => {}
                 Ok(Woken::Rung) => return Ok(Some(Pumped::WouldBlock)),
-                Ok(Woken::TimedOut) => {
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Err(Error::TimedOut);
-                    }
-                }
+                Ok(Woken::TimedOut) => {} // checked at the top
                 Err(_) => return Ok(None),
             }
         }

@@ -148,3 +148,24 @@ fn hand_overs_lose_nothing_and_keep_order() {
         }
     });
 }
+
+#[test]
+fn messages_that_come_with_the_handshake_are_read_by_the_io_thread() {
+    // libzmq queues these while it connects, then writes them right behind its READY: the
+    // handshake's last read leaves most of them in the socket, with no readiness left to
+    // announce them. A polling receiver (the I/O thread reads) must still get them all.
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let ep = bind_endpoint(Transport::Ipc);
+    let push = zctx.socket(zmq::PUSH).unwrap();
+    push.connect(&ep).unwrap();
+    for i in 0..200u32 {
+        push.send(pattern(100, i as u8), 0).unwrap();
+    }
+    let pull = ferro(&ctx, T::Pull);
+    pull.bind(&ep).unwrap();
+    for i in 0..200u32 {
+        let mut items = [pull.as_poll_item(Events::IN)];
+        assert_eq!(ferromq::poll(&mut items, 5_000).unwrap(), 1, "message {i}");
+        assert_eq!(pull.try_recv().unwrap()[0], pattern(100, i as u8));
+    }
+}
