@@ -239,9 +239,13 @@ impl ReadSide {
             self.app_reads
                 .store(self.app_reads() + 1, Ordering::Relaxed);
         }
-        let want = d.conn.read_hint().clamp(READ_SIZE, MAX_RESERVE);
+        let hint = d.conn.read_hint();
+        let want = hint.clamp(READ_SIZE, MAX_RESERVE);
         let buf = d.conn.read_buf();
-        if buf.capacity() - buf.len() < READ_SIZE / 4 {
+        let spare = buf.capacity() - buf.len();
+        // A large frame that will not fit moves to a bigger buffer now, while little of it has
+        // arrived: the move copies what is there.
+        if spare < READ_SIZE / 4 || (spare < hint && hint <= MAX_RESERVE) {
             buf.reserve(want);
         }
         let read = loop {
