@@ -323,6 +323,7 @@ async fn read_loop(
                             break;
                         }
                     }
+                    full = false;
                 }
                 match pump_io(core, side) {
                     Pumped::WouldBlock => break,

@@ -56,9 +56,9 @@ struct OutState {
     conflate: bool,
     /// The writer is parked waiting for data.
     writer_parked: bool,
-    /// A message was refused at the high-water mark since the writer last took a batch: a
-    /// sender may be blocked, waiting for room.
-    refused: bool,
+    /// A sender found the pipe full (a message refused, or `has_room` false) since the writer
+    /// last took a batch: it may be blocked, waiting for room.
+    full_seen: bool,
     /// The peer is gone for good: the writer must stop.
     closed: bool,
     /// The live connection's socket, for direct writes; `None` between connections.
@@ -182,7 +182,7 @@ impl OutPipe {
                 hwm,
                 conflate: false,
                 writer_parked: false,
-                refused: false,
+                full_seen: false,
                 closed: false,
                 direct: None,
             })),
@@ -194,10 +194,15 @@ impl OutPipe {
         self.state.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether a message would be accepted now.
+    /// Whether a message would be accepted now. A `false` is remembered, so that the writer
+    /// wakes whoever waits for room (a poller, a proxy) when it takes the batch.
     pub(crate) fn has_room(&self) -> bool {
-        let s = self.lock();
-        !s.closed && (s.conflate || s.encoded < ENCODE_CAP || s.pending.len() < s.hwm)
+        let mut s = self.lock();
+        let room = !s.closed && (s.conflate || s.encoded < ENCODE_CAP || s.pending.len() < s.hwm);
+        if !room {
+            s.full_seen = true;
+        }
+        room
     }
 
     /// Queues a whole message, or hands it back when the pipe is at its high-water mark.
@@ -234,7 +239,7 @@ impl OutPipe {
         } else if s.pending.len() < s.hwm {
             s.pending.push_back(msg.into_owned());
         } else {
-            s.refused = true;
+            s.full_seen = true;
             return Err(msg);
         }
         self.wake_writer(s);
@@ -277,9 +282,9 @@ impl OutPipe {
             s.writer_parked = true;
             return Taken::Nothing;
         }
-        // Whoever was refused may send now (even if a command moved the waiting messages into
-        // the batch meanwhile).
-        let freed = std::mem::take(&mut s.refused);
+        // Whoever found the pipe full may send now (even if a command moved the waiting
+        // messages into the batch meanwhile).
+        let freed = std::mem::take(&mut s.full_seen);
         if s.encoded == 0 {
             // Only waiting messages (a burst's tail, or conflate, which never encodes at send
             // time): nobody else may come to encode them.

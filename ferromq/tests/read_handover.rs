@@ -169,3 +169,29 @@ fn messages_that_come_with_the_handshake_are_read_by_the_io_thread() {
         assert_eq!(pull.try_recv().unwrap()[0], pattern(100, i as u8));
     }
 }
+
+#[test]
+fn the_io_thread_reads_on_after_the_inbox_was_full() {
+    // Bursts that fill the inbox (rcvhwm 2), each drained by a polling receiver, so that the
+    // I/O thread reads: after each wait for room it must read the next burst.
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let pull = ferro(&ctx, T::Pull);
+    pull.set_rcvhwm(2).unwrap();
+    let ep = ferro_bind(&pull);
+    let push = zctx.socket(zmq::PUSH).unwrap();
+    push.connect(&ep).unwrap();
+    for burst in 0..20u8 {
+        for i in 0..10u8 {
+            push.send(&[burst, i][..], 0).unwrap();
+        }
+        for i in 0..10u8 {
+            let mut items = [pull.as_poll_item(Events::IN)];
+            assert_eq!(
+                ferromq::poll(&mut items, 5_000).unwrap(),
+                1,
+                "burst {burst}, {i}"
+            );
+            assert_eq!(pull.try_recv().unwrap()[0], [burst, i][..]);
+        }
+    }
+}
