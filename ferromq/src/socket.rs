@@ -504,7 +504,7 @@ impl Socket {
         self.core.try_send(msg)
     }
 
-    /// This socket in a [`poll`](crate::poll) set, waiting for `events`.
+    /// This socket in a [`poll`](crate::poll()) set, waiting for `events`.
     pub fn as_poll_item(&self, events: Events) -> PollItem<'_> {
         PollItem::new(self, events)
     }
