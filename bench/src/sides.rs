@@ -50,6 +50,16 @@ fn ferro(ctx: &ferromq::Context, t: ferromq::SocketType, ep: &str, bind: bool) -
     s
 }
 
+/// Binds a `t` socket at `ep` and sends back each of `count` messages as it came.
+fn ferro_echo(t: ferromq::SocketType, ep: &str, count: u64) {
+    let ctx = ferromq::Context::new();
+    let s = ferro(&ctx, t, ep, true);
+    for _ in 0..count {
+        let m = s.recv().expect("recv");
+        s.send(m).expect("send");
+    }
+}
+
 // ----- libzmq -----
 
 fn zmq_socket(ctx: &zmq::Context, t: zmq::SocketType, ep: &str, bind: bool) -> zmq::Socket {
@@ -281,14 +291,7 @@ fn zeromq_rt() -> tokio::runtime::Runtime {
 /// Echoes `count` messages.
 pub fn lat_echo(imp: Imp, ep: &str, count: u64) {
     match imp {
-        Imp::Ferromq => {
-            let ctx = ferromq::Context::new();
-            let s = ferro(&ctx, ferromq::SocketType::Rep, ep, true);
-            for _ in 0..count {
-                let m = s.recv().expect("recv");
-                s.send(m).expect("send");
-            }
-        }
+        Imp::Ferromq => ferro_echo(ferromq::SocketType::Rep, ep, count),
         Imp::Libzmq => {
             let ctx = zmq::Context::new();
             let s = zmq_socket(&ctx, zmq::REP, ep, true);
@@ -535,14 +538,7 @@ pub fn fan_subs(imp: Imp, ep: &str, subs: u64) -> f64 {
 /// A ROUTER echoing `total` requests.
 pub fn router_server(imp: Imp, ep: &str, total: u64) {
     match imp {
-        Imp::Ferromq => {
-            let ctx = ferromq::Context::new();
-            let s = ferro(&ctx, ferromq::SocketType::Router, ep, true);
-            for _ in 0..total {
-                let m = s.recv().expect("recv");
-                s.send(m).expect("send");
-            }
-        }
+        Imp::Ferromq => ferro_echo(ferromq::SocketType::Router, ep, total),
         _ => {
             let ctx = zmq::Context::new();
             let s = zmq_socket(&ctx, zmq::ROUTER, ep, true);

@@ -61,7 +61,7 @@ pub(crate) async fn run(
     };
     let mut watch_closing = true;
     let peer = {
-        let mut handshake = std::pin::pin!(handshake(&mut conn, &mut rd, &raw, &wr));
+        let mut handshake = std::pin::pin!(handshake(&mut conn, &mut rd, &wr));
         loop {
             tokio::select! {
                 r = &mut handshake => break match r {
@@ -96,13 +96,12 @@ pub(crate) async fn run(
     let settled = side.settle(&core);
     core.set_reader(id, Some(side.clone()));
     let reader = async {
-        match settled {
-            Pumped::Ended => Err(()),
-            Pumped::Read { full, .. } => {
-                read_loop(&core, &side, &mut rd, &attached.room, full).await
-            }
-            Pumped::WouldBlock => read_loop(&core, &side, &mut rd, &attached.room, false).await,
-        }
+        let full = match settled {
+            Pumped::Ended => return Err(()),
+            Pumped::Read { full, .. } => full,
+            Pumped::WouldBlock => false,
+        };
+        read_loop(&core, &side, &mut rd, &attached.room, full).await
     };
     let writer = write_loop(&core, &wr, &attached.out);
     tokio::pin!(reader, writer);
@@ -150,7 +149,6 @@ async fn sleep_until(deadline: Option<Instant>) {
 async fn handshake(
     conn: &mut Connection,
     rd: &mut ReadInterest,
-    raw: &RawStream,
     wr: &Writer,
 ) -> Result<ferromq_zmtp::PeerInfo, Option<ferromq_zmtp::Error>> {
     rd.watch().map_err(|_| None)?;
@@ -175,7 +173,7 @@ async fn handshake(
         let buf = conn.read_buf();
         buf.reserve(1024);
         loop {
-            match raw.recv_into(buf) {
+            match rd.raw.recv_into(buf) {
                 Ok(0) => return Err(None),
                 Ok(_) => break,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -193,7 +191,7 @@ struct Registered(Arc<RawStream>);
 
 impl AsRawFd for Registered {
     fn as_raw_fd(&self) -> RawFd {
-        self.0.raw_fd()
+        self.0.as_raw_fd()
     }
 }
 

@@ -42,12 +42,9 @@ pub(crate) struct OutPipe {
 }
 
 struct OutState {
-    /// The batch being encoded: small frames and commands, copied.
-    enc: Vec<u8>,
-    /// Frames written by reference, each with the length `enc` had when it came: it goes on
-    /// the wire after `enc[..offset]`.
-    large: VecDeque<(usize, Bytes)>,
-    /// Bytes in `enc` and `large`.
+    /// The batch being encoded.
+    batch: Batch,
+    /// Bytes in `batch`.
     encoded: usize,
     /// Messages waiting for room in the batch: the HWM applies to these.
     pending: VecDeque<Message>,
@@ -65,37 +62,35 @@ struct OutState {
     direct: Option<Arc<RawStream>>,
 }
 
-/// A batch taken by the writer. Its buffer goes back to the pipe with the next
-/// [`OutPipe::take`], so that batches cost no allocation once the connection is warm.
+/// Encoded messages on their way to the wire. The writer takes the pipe's batch by swapping
+/// in its own emptied one, so that batches cost no allocation once the connection is warm.
 #[derive(Default)]
 pub(crate) struct Batch {
+    /// Small frames and commands, copied.
     enc: Vec<u8>,
+    /// Frames written by reference, each with the length `enc` had when it came: it goes on
+    /// the wire after `enc[..offset]`.
     large: VecDeque<(usize, Bytes)>,
 }
 
 impl Batch {
     /// The batch's bytes in write order.
-    fn parts(&self) -> Vec<&[u8]> {
-        let mut parts = Vec::with_capacity(1 + 2 * self.large.len());
+    fn parts(&self) -> impl Iterator<Item = &[u8]> {
         let mut pos = 0;
-        for (offset, frame) in &self.large {
-            if *offset > pos {
-                parts.push(&self.enc[pos..*offset]);
-            }
-            parts.push(&frame[..]);
+        let runs = self.large.iter().flat_map(move |(offset, frame)| {
+            let run = &self.enc[pos..*offset];
             pos = *offset;
-        }
-        if self.enc.len() > pos {
-            parts.push(&self.enc[pos..]);
-        }
-        parts
+            [run, &frame[..]]
+        });
+        let tail = &self.enc[self.large.back().map_or(0, |(offset, _)| *offset)..];
+        runs.chain(std::iter::once(tail)).filter(|p| !p.is_empty())
     }
 
     /// Writes the whole batch with as few syscalls as the socket allows, then empties it
     /// (keeping its buffer).
     pub async fn write_to(&mut self, wr: &Writer) -> io::Result<()> {
         {
-            let mut parts = self.parts();
+            let mut parts: Vec<&[u8]> = self.parts().collect();
             let mut next = 0;
             while next < parts.len() {
                 let mut slices = [IoSlice::new(&[]); 64];
@@ -123,6 +118,52 @@ impl Batch {
             self.enc = Vec::new();
         }
         Ok(())
+    }
+}
+
+impl Batch {
+    /// Appends a message's frames; returns how many bytes they take on the wire.
+    fn encode(&mut self, msg: &Message) -> usize {
+        let n = msg.len();
+        let mut added = 0;
+        for (i, frame) in msg.iter().enumerate() {
+            encode::header(&mut self.enc, frame.len(), i + 1 < n, false);
+            if frame.len() >= ZERO_COPY_MIN {
+                self.large.push_back((self.enc.len(), frame.clone()));
+            } else {
+                self.enc.extend_from_slice(frame);
+            }
+            added += ferromq_zmtp::frame::header_len(frame.len()) + frame.len();
+        }
+        added
+    }
+
+    /// Removes the first `n` bytes, in write order (after a partial write).
+    fn consume(&mut self, mut n: usize) {
+        let mut cut = 0; // bytes of `enc` written
+        while n > 0 {
+            let run_end = self.large.front().map_or(self.enc.len(), |(o, _)| *o);
+            let run = (run_end - cut).min(n);
+            cut += run;
+            n -= run;
+            if n == 0 {
+                break;
+            }
+            let Some((_, frame)) = self.large.front_mut() else {
+                break;
+            };
+            if n >= frame.len() {
+                n -= frame.len();
+                self.large.pop_front();
+            } else {
+                frame.advance(n);
+                n = 0;
+            }
+        }
+        self.enc.drain(..cut);
+        for (offset, _) in &mut self.large {
+            *offset -= cut;
+        }
     }
 }
 
@@ -175,8 +216,7 @@ impl OutPipe {
     pub(crate) fn new(hwm: usize) -> Self {
         OutPipe {
             state: Padded(Mutex::new(OutState {
-                enc: Vec::new(),
-                large: VecDeque::new(),
+                batch: Batch::default(),
                 encoded: 0,
                 pending: VecDeque::new(),
                 hwm,
@@ -258,7 +298,7 @@ impl OutPipe {
         for m in &pending {
             s.encode(m);
         }
-        s.enc.extend_from_slice(&bytes);
+        s.batch.enc.extend_from_slice(&bytes);
         s.encoded += bytes.len();
         self.wake_writer(s);
     }
@@ -290,8 +330,7 @@ impl OutPipe {
             // time): nobody else may come to encode them.
             s.encode_pending();
         }
-        std::mem::swap(&mut s.enc, &mut batch.enc);
-        std::mem::swap(&mut s.large, &mut batch.large);
+        std::mem::swap(&mut s.batch, batch);
         s.encoded = 0;
         // The batch is empty again: a sender blocked at the high-water mark can now move the
         // waiting messages into it, and add its own.
@@ -324,8 +363,7 @@ impl OutPipe {
     pub(crate) fn close(&self) {
         let mut s = self.lock();
         s.closed = true;
-        s.enc = Vec::new();
-        s.large.clear();
+        s.batch = Batch::default();
         s.pending.clear();
         s.encoded = 0;
         s.direct = None;
@@ -355,18 +393,8 @@ impl OutState {
         // frames, whose rest the writer sends).
         let mut slices = [IoSlice::new(&[]); 8];
         let mut n = 0;
-        let mut pos = 0;
-        for (offset, frame) in &self.large {
-            if n + 2 > slices.len() {
-                break;
-            }
-            slices[n] = IoSlice::new(&self.enc[pos..*offset]);
-            slices[n + 1] = IoSlice::new(frame);
-            n += 2;
-            pos = *offset;
-        }
-        if n < slices.len() && n / 2 == self.large.len() {
-            slices[n] = IoSlice::new(&self.enc[pos..]);
+        for (slice, part) in slices.iter_mut().zip(self.batch.parts()) {
+            *slice = IoSlice::new(part);
             n += 1;
         }
         let written = match direct.write_vectored(&slices[..n]) {
@@ -378,52 +406,18 @@ impl OutState {
     }
 
     /// Removes the first `n` bytes, in write order, from the batch.
-    fn consume(&mut self, mut n: usize) {
+    fn consume(&mut self, n: usize) {
         self.encoded -= n;
-        let mut cut = 0; // bytes of `enc` written
-        while n > 0 {
-            let run_end = self.large.front().map_or(self.enc.len(), |(o, _)| *o);
-            let run = (run_end - cut).min(n);
-            cut += run;
-            n -= run;
-            if n == 0 {
-                break;
-            }
-            let Some((_, frame)) = self.large.front_mut() else {
-                break;
-            };
-            if n >= frame.len() {
-                n -= frame.len();
-                self.large.pop_front();
-            } else {
-                frame.advance(n);
-                n = 0;
-            }
-        }
         if self.encoded == 0 {
-            self.enc.clear();
-            self.large.clear();
-            return;
-        }
-        self.enc.drain(..cut);
-        for (offset, _) in &mut self.large {
-            *offset -= cut;
+            self.batch.enc.clear();
+            self.batch.large.clear();
+        } else {
+            self.batch.consume(n);
         }
     }
 
     fn encode(&mut self, msg: &Message) {
-        let n = msg.len();
-        for (i, frame) in msg.iter().enumerate() {
-            let more = i + 1 < n;
-            encode::header(&mut self.enc, frame.len(), more, false);
-            if frame.len() >= ZERO_COPY_MIN {
-                self.large.push_back((self.enc.len(), frame.clone()));
-                self.encoded += ferromq_zmtp::frame::header_len(frame.len()) + frame.len();
-            } else {
-                self.enc.extend_from_slice(frame);
-                self.encoded += ferromq_zmtp::frame::header_len(frame.len()) + frame.len();
-            }
-        }
+        self.encoded += self.batch.encode(msg);
     }
 
     /// Encodes waiting messages into the batch while it has room.
@@ -444,7 +438,7 @@ mod tests {
     fn drain(pipe: &OutPipe) -> Vec<u8> {
         let mut batch = Batch::default();
         let _ = pipe.take(&mut batch);
-        batch.parts().concat()
+        batch.parts().collect::<Vec<_>>().concat()
     }
 
     #[test]
@@ -460,7 +454,7 @@ mod tests {
         let mut batch = Batch::default();
         assert!(matches!(pipe.take(&mut batch), Taken::Data { freed: true }));
         // Large frames go by reference.
-        assert!(batch.parts().iter().any(|c| c.as_ptr() == big.as_ptr()));
+        assert!(batch.parts().any(|c| c.as_ptr() == big.as_ptr()));
         assert_eq!(drain(&pipe), b"\x00\x01a\x00\x01b");
         assert!(pipe.is_empty());
     }

@@ -22,7 +22,7 @@
 //! thread does.
 
 use std::io::{self, IoSlice, Write};
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -79,13 +79,6 @@ impl RawStream {
         Ok(n)
     }
 
-    pub fn raw_fd(&self) -> RawFd {
-        match self {
-            RawStream::Tcp(s) => s.as_fd().as_raw_fd(),
-            RawStream::Unix(s) => s.as_fd().as_raw_fd(),
-        }
-    }
-
     /// A second descriptor on the same socket.
     pub fn try_clone(&self) -> io::Result<RawStream> {
         Ok(match self {
@@ -97,7 +90,10 @@ impl RawStream {
 
 impl AsRawFd for RawStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.raw_fd()
+        match self {
+            RawStream::Tcp(s) => s.as_raw_fd(),
+            RawStream::Unix(s) => s.as_raw_fd(),
+        }
     }
 }
 
@@ -365,7 +361,7 @@ impl AppPoll {
 
     /// Waits until `side`'s socket is readable, the waker rings, or `timeout` passes.
     pub fn wait(&mut self, side: &Arc<ReadSide>, timeout: Option<Duration>) -> io::Result<Woken> {
-        let fd = side.stream.raw_fd();
+        let fd = side.stream.as_raw_fd();
         let same = self
             .registered
             .as_ref()

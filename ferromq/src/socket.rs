@@ -361,17 +361,15 @@ impl Socket {
             // Another thread already reads the connection.
             Err(std::sync::TryLockError::WouldBlock) => return Ok(false),
         };
-        if app.is_none() {
-            match AppPoll::new() {
+        let poll = match &mut *app {
+            Some(poll) => poll,
+            None => match AppPoll::new() {
                 Ok((poll, waker)) => {
                     let _ = self.core.app_waker.set(waker);
-                    *app = Some(poll);
+                    app.insert(poll)
                 }
                 Err(_) => return Ok(false), // out of descriptors: the I/O thread reads
-            }
-        }
-        let Some(poll) = app.as_mut() else {
-            return Ok(false);
+            },
         };
         if !side.begin_app() {
             return Ok(false); // the I/O thread is reading

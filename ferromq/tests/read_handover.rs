@@ -19,13 +19,24 @@ fn pusher(zctx: &zmq::Context, ep: &str, text: &str) -> zmq::Socket {
     push
 }
 
+/// A PULL bound over `transport` with one libzmq PUSH, whose first message it has received (a
+/// blocking receive, so the PULL now reads the connection itself); with the endpoint.
+fn pull_reading_a_pusher(
+    ctx: &Context,
+    zctx: &zmq::Context,
+    transport: Transport,
+) -> (ferromq::Socket, String, zmq::Socket) {
+    let pull = ferro(ctx, T::Pull);
+    let ep = ferro_bind_over(&pull, transport);
+    let push = pusher(zctx, &ep, "a");
+    assert_eq!(pull.recv().unwrap()[0], "a");
+    (pull, ep, push)
+}
+
 #[test]
 fn a_second_peer_wakes_a_receiver_reading_the_first() {
     let (ctx, zctx) = (Context::new(), zmq::Context::new());
-    let pull = ferro(&ctx, T::Pull);
-    let ep = ferro_bind(&pull);
-    let first = pusher(&zctx, &ep, "a");
-    assert_eq!(pull.recv().unwrap()[0], "a");
+    let (pull, ep, first) = pull_reading_a_pusher(&ctx, &zctx, Transport::Tcp);
     std::thread::scope(|s| {
         // This receive sleeps on the first peer's connection, which stays silent.
         let blocked = s.spawn(|| pull.recv().unwrap());
@@ -43,10 +54,7 @@ fn a_second_peer_wakes_a_receiver_reading_the_first() {
 #[test]
 fn rcvtimeo_holds_while_reading_the_connection() {
     let (ctx, zctx) = (Context::new(), zmq::Context::new());
-    let pull = ferro(&ctx, T::Pull);
-    let ep = ferro_bind(&pull);
-    let _push = pusher(&zctx, &ep, "a");
-    assert_eq!(pull.recv().unwrap()[0], "a");
+    let (pull, _ep, _push) = pull_reading_a_pusher(&ctx, &zctx, Transport::Tcp);
     pull.set_rcvtimeo(200).unwrap();
     let start = Instant::now();
     assert!(matches!(pull.recv(), Err(ferromq::Error::TimedOut)));
@@ -61,11 +69,8 @@ fn rcvtimeo_holds_while_reading_the_connection() {
 #[test]
 fn a_peer_that_leaves_is_closed_and_the_next_one_is_read() {
     let (ctx, zctx) = (Context::new(), zmq::Context::new());
-    let pull = ferro(&ctx, T::Pull);
-    let ep = ferro_bind_over(&pull, Transport::Ipc);
-    let monitor = pull.monitor();
-    let first = pusher(&zctx, &ep, "a");
-    assert_eq!(pull.recv().unwrap()[0], "a");
+    let (pull, ep, first) = pull_reading_a_pusher(&ctx, &zctx, Transport::Ipc);
+    let monitor = pull.monitor(); // before the disconnection it waits for
     std::thread::scope(|s| {
         let blocked = s.spawn(|| pull.recv().unwrap());
         first.send("last", 0).unwrap();
