@@ -188,19 +188,22 @@ pub fn thr_recv(imp: Imp, ep: &str, count: u64) -> f64 {
 
 /// Sends `count` messages of `size` bytes, a fresh one each time.
 pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
             let ctx = ferromq::Context::new();
             let s = ferro(&ctx, ferromq::SocketType::Push, ep, false);
             for _ in 0..count {
-                s.send(vec![0u8; size]).expect("send");
+                s.send(&payload[..]).expect("send");
             }
         }
         Imp::Libzmq => {
             let ctx = zmq::Context::new();
             let s = zmq_socket(&ctx, zmq::PUSH, ep, false);
             for _ in 0..count {
-                s.send(vec![0u8; size], 0).expect("send");
+                s.send(&payload[..], 0).expect("send");
             }
         }
         Imp::Zeromq => zeromq_rt().block_on(async {
@@ -220,7 +223,7 @@ pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
             let (_r, w) = raw_connect(ep).split();
             let mut w = BufWriter::with_capacity(64 * 1024, w);
             for _ in 0..count {
-                raw_write(&mut w, &vec![0u8; size]).expect("write");
+                raw_write(&mut w, &payload).expect("write");
             }
             w.flush().expect("flush");
         }
@@ -229,6 +232,9 @@ pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
 
 /// Both ends in one process over inproc; returns messages per second.
 pub fn thr_inproc(imp: Imp, size: usize, count: u64) -> f64 {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
             let ctx = ferromq::Context::new();
@@ -237,7 +243,7 @@ pub fn thr_inproc(imp: Imp, size: usize, count: u64) -> f64 {
             std::thread::scope(|s| {
                 s.spawn(|| {
                     for _ in 0..count {
-                        tx.send(vec![0u8; size]).expect("send");
+                        tx.send(&payload[..]).expect("send");
                     }
                 });
                 rx.recv().expect("recv");
@@ -254,7 +260,7 @@ pub fn thr_inproc(imp: Imp, size: usize, count: u64) -> f64 {
             let tx = zmq_socket(&ctx, zmq::PUSH, "inproc://thr", false);
             let sender = std::thread::spawn(move || {
                 for _ in 0..count {
-                    tx.send(vec![0u8; size], 0).expect("send");
+                    tx.send(&payload[..], 0).expect("send");
                 }
             });
             let mut m = zmq::Message::new();
@@ -325,6 +331,9 @@ pub fn lat_echo(imp: Imp, ep: &str, count: u64) {
 
 /// `count` round trips of `size` bytes; returns every round trip time.
 pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0u8; size];
     let mut rtts = Vec::with_capacity(count as usize);
     match imp {
         Imp::Ferromq => {
@@ -332,7 +341,7 @@ pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> 
             let s = ferro(&ctx, ferromq::SocketType::Req, ep, false);
             for _ in 0..count {
                 let t = Instant::now();
-                s.send(vec![0u8; size]).expect("send");
+                s.send(&payload[..]).expect("send");
                 s.recv().expect("recv");
                 rtts.push(t.elapsed());
             }
@@ -343,7 +352,7 @@ pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> 
             let mut m = zmq::Message::new();
             for _ in 0..count {
                 let t = Instant::now();
-                s.send(vec![0u8; size], 0).expect("send");
+                s.send(&payload[..], 0).expect("send");
                 s.recv(&mut m, 0).expect("recv");
                 rtts.push(t.elapsed());
             }
@@ -366,7 +375,7 @@ pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> 
             let mut buf = Vec::new();
             for _ in 0..count {
                 let t = Instant::now();
-                raw_write(&mut w, &vec![0u8; size]).expect("write");
+                raw_write(&mut w, &payload).expect("write");
                 raw_read(&mut r, &mut buf).expect("read");
                 rtts.push(t.elapsed());
             }
@@ -377,6 +386,9 @@ pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> 
 
 /// Latency with both ends in one process over inproc.
 pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0u8; size];
     let ep = "inproc://lat";
     match imp {
         Imp::Ferromq => {
@@ -393,7 +405,7 @@ pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
                 let mut rtts = Vec::with_capacity(count as usize);
                 for _ in 0..count {
                     let t = Instant::now();
-                    req.send(vec![0u8; size]).expect("send");
+                    req.send(&payload[..]).expect("send");
                     req.recv().expect("recv");
                     rtts.push(t.elapsed());
                 }
@@ -416,7 +428,7 @@ pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
             let mut rtts = Vec::with_capacity(count as usize);
             for _ in 0..count {
                 let t = Instant::now();
-                req.send(vec![0u8; size], 0).expect("send");
+                req.send(&payload[..], 0).expect("send");
                 req.recv(&mut m, 0).expect("recv");
                 rtts.push(t.elapsed());
             }
@@ -433,6 +445,9 @@ pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
 /// subscription when verbose), sends `count` messages of `size` bytes, then end markers
 /// (empty messages) until the process is stopped.
 pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
             let ctx = ferromq::Context::new();
@@ -443,7 +458,7 @@ pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
                 s.recv().expect("a subscription");
             }
             for _ in 0..count {
-                s.send(vec![0u8; size]).expect("send");
+                s.send(&payload[..]).expect("send");
             }
             loop {
                 s.send(ferromq::Bytes::new()).expect("send");
@@ -459,7 +474,7 @@ pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
                 s.recv_bytes(0).expect("a subscription");
             }
             for _ in 0..count {
-                s.send(vec![0u8; size], 0).expect("send");
+                s.send(&payload[..], 0).expect("send");
             }
             loop {
                 s.send(&b""[..], 0).expect("send");
@@ -553,6 +568,9 @@ pub fn router_server(imp: Imp, ep: &str, total: u64) {
 /// `dealers` DEALERs in one thread, each with one request out at a time, `each` requests in
 /// all; returns requests answered per second.
 pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) -> f64 {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0u8; size];
     let start;
     match imp {
         Imp::Ferromq => {
@@ -562,7 +580,7 @@ pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) 
                 .collect();
             start = Instant::now();
             for s in &socks {
-                s.send(vec![0u8; size]).expect("send");
+                s.send(&payload[..]).expect("send");
             }
             let mut left: Vec<u64> = vec![each; socks.len()];
             let mut open = socks.len();
@@ -580,7 +598,7 @@ pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) 
                         if left[i] == 0 {
                             open -= 1;
                         } else {
-                            s.send(vec![0u8; size]).expect("send");
+                            s.send(&payload[..]).expect("send");
                         }
                     }
                 }
@@ -593,7 +611,7 @@ pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) 
                 .collect();
             start = Instant::now();
             for s in &socks {
-                s.send(vec![0u8; size], 0).expect("send");
+                s.send(&payload[..], 0).expect("send");
             }
             let mut left: Vec<u64> = vec![each; socks.len()];
             let mut open = socks.len();
@@ -609,7 +627,7 @@ pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) 
                         if left[i] == 0 {
                             open -= 1;
                         } else {
-                            s.send(vec![0u8; size], 0).expect("send");
+                            s.send(&payload[..], 0).expect("send");
                         }
                     }
                 }
@@ -690,6 +708,9 @@ pub fn mem_dealers(imp: Imp, ep: &str, conns: u64) {
 /// A PUSH with nobody to take its messages sends `size`-byte messages until its high-water
 /// mark stops it; returns (messages queued, KiB of resident memory they cost).
 pub fn mem_hwm(imp: Imp, ep: &str, size: usize) -> (u64, u64) {
+    // Every implementation sends from the same buffer, copying it into its own message
+    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
+    let payload = vec![0xabu8; size];
     let mut queued = 0u64;
     let base;
     match imp {
@@ -700,7 +721,7 @@ pub fn mem_hwm(imp: Imp, ep: &str, size: usize) -> (u64, u64) {
             s.set_linger(0).expect("linger");
             base = rss_kib();
             // Non-zero bytes: zeroed allocations may not be resident until written.
-            while s.send(vec![0xabu8; size]).is_ok() {
+            while s.send(&payload[..]).is_ok() {
                 queued += 1;
             }
             (queued, rss_kib().saturating_sub(base))
@@ -711,7 +732,7 @@ pub fn mem_hwm(imp: Imp, ep: &str, size: usize) -> (u64, u64) {
             s.set_sndtimeo(200).expect("sndtimeo");
             s.set_linger(0).expect("linger");
             base = rss_kib();
-            while s.send(vec![0xabu8; size], 0).is_ok() {
+            while s.send(&payload[..], 0).is_ok() {
                 queued += 1;
             }
             (queued, rss_kib().saturating_sub(base))
