@@ -20,6 +20,7 @@ use event_listener::Event;
 use tokio::sync::{watch, Notify};
 
 use crate::context::Io;
+use crate::message::Outgoing;
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::pipe::OutPipe;
@@ -99,20 +100,12 @@ impl Out {
         }
     }
 
-    /// Queues a message, or hands it back at the high-water mark.
-    pub fn try_push(&self, msg: Message) -> std::result::Result<(), Message> {
+    /// Queues a message, or hands it back at the high-water mark. A borrowed message is
+    /// encoded from the borrow for a wire peer, and made owned only where it must be kept.
+    pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
         match self {
-            Out::Wire(p) => p.try_push(msg),
-            Out::Inproc(p) => p.try_push(msg),
-        }
-    }
-
-    /// Queues a copy of a message (a fan-out), cloning it only where it must wait; `false` at
-    /// the high-water mark.
-    pub fn try_push_ref(&self, msg: &Message) -> bool {
-        match self {
-            Out::Wire(p) => p.try_push_ref(msg),
-            Out::Inproc(p) => p.try_push(msg.clone()).is_ok(),
+            Out::Wire(p) => p.push(msg),
+            Out::Inproc(p) => p.try_push(msg.into_owned()).map_err(Outgoing::Owned),
         }
     }
 
@@ -199,7 +192,10 @@ impl Peers {
 
     /// Load balancing (libzmq's `lb_t`): hands the message to the next peer in turn that has
     /// room, or gives it back when none has.
-    pub fn load_balance(&mut self, mut msg: Message) -> std::result::Result<PeerId, Message> {
+    pub fn load_balance<'m>(
+        &mut self,
+        mut msg: Outgoing<'m>,
+    ) -> std::result::Result<PeerId, Outgoing<'m>> {
         let n = self.order.len();
         let mut i = self.next;
         for _ in 0..n {
@@ -207,7 +203,7 @@ impl Peers {
                 i = 0;
             }
             let (id, out) = &self.order[i];
-            match out.try_push(msg) {
+            match out.push(msg) {
                 Ok(()) => {
                     self.next = i + 1;
                     return Ok(*id);
@@ -277,10 +273,7 @@ impl Inbox {
             };
             let (msg, more) = match (q.msgs.pop_front(), &q.inproc) {
                 (Some(msg), _) => {
-                    if q.reader_waiting && q.msgs.len() < q.hwm {
-                        q.reader_waiting = false;
-                        q.room.notify_one();
-                    }
+                    q.wake_reader();
                     // An inproc peer's queue is refilled from its pipe when it runs dry: if
                     // the pipe was not found empty, the peer is still active.
                     (Some(msg), !q.msgs.is_empty() || q.inproc_more)
@@ -310,6 +303,34 @@ impl Inbox {
 }
 
 impl Inbox {
+    /// Moves up to `max` messages to `out` in fair-queue order, without their routing ids.
+    /// While one peer alone has input, its messages move in one run rather than one by one.
+    pub fn pop_into(&mut self, out: &mut VecDeque<Message>, max: usize) {
+        if !self.absorbs {
+            self.activations.drain_into(&mut self.active);
+        }
+        let mut left = max;
+        while left > 0 {
+            if let [id] = self.active.as_slices().0 {
+                if let Some(q) = self.queues.get_mut(id) {
+                    // The last message is left to `pop`, which settles the peer's place.
+                    let run = q.msgs.len().saturating_sub(1).min(left);
+                    if run > 0 {
+                        out.extend(q.msgs.drain(..run));
+                        q.wake_reader();
+                        left -= run;
+                        continue;
+                    }
+                }
+            }
+            match self.pop() {
+                Some((_, _, msg)) => out.push_back(msg),
+                None => break,
+            }
+            left -= 1;
+        }
+    }
+
     /// Adds peer `id`'s queue.
     fn insert(&mut self, id: PeerId, q: InQueue) {
         self.conflate = q.conflate;
@@ -318,6 +339,14 @@ impl Inbox {
 }
 
 impl InQueue {
+    /// Wakes the connection's reader if it waits for room and there is some.
+    fn wake_reader(&mut self) {
+        if self.reader_waiting && self.msgs.len() < self.hwm {
+            self.reader_waiting = false;
+            self.room.notify_one();
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.msgs.is_empty() && !self.inproc.as_ref().is_some_and(|p| !p.is_empty())
     }
@@ -741,7 +770,7 @@ impl SocketCore {
 
     /// One non-blocking send attempt: `Ok(Some(msg))` gives the message back when it would
     /// block.
-    pub fn try_send(&self, msg: Message) -> Result<Option<Message>> {
+    pub fn try_send<'m>(&self, msg: Outgoing<'m>) -> Result<Option<Outgoing<'m>>> {
         let mut st = self.state();
         if st.closed {
             return Err(Error::Closed);
@@ -771,16 +800,11 @@ impl SocketCore {
             Self::absorb(&mut st);
         }
         let State { inbox, pattern, .. } = &mut *st;
-        let batch = if pattern.stateless_recv() && !inbox.conflate {
-            RECV_BATCH
-        } else {
-            1
-        };
-        for _ in 0..batch {
-            match pattern.recv(self.socket_type, inbox)? {
-                Some(msg) => out.push_back(msg),
-                None => break,
-            }
+        if pattern.stateless_recv() && !inbox.conflate {
+            return pattern.recv_many(self.socket_type, inbox, out, RECV_BATCH);
+        }
+        if let Some(msg) = pattern.recv(self.socket_type, inbox)? {
+            out.push_back(msg);
         }
         Ok(())
     }
@@ -845,6 +869,37 @@ mod tests {
         for ((id, m), (eid, em)) in order.iter().zip(expected) {
             assert_eq!((*id, &m[..]), (eid, em.as_bytes()));
         }
+    }
+
+    #[test]
+    fn inbox_takes_runs_only_from_a_lone_peer() {
+        let mut inbox = Inbox::default();
+        let mut q = queue(5);
+        q.reader_waiting = true;
+        let room = q.room.clone();
+        inbox.queues.insert(1, q);
+        inbox.queues.insert(2, queue(10));
+        for i in 0..5 {
+            inbox.push(1, Message::from(format!("a{i}")));
+        }
+        inbox.push(2, Message::from("b0"));
+        inbox.push(2, Message::from("b1"));
+        let mut out = VecDeque::new();
+        let mut take = |inbox: &mut Inbox, max| {
+            out.clear();
+            inbox.pop_into(&mut out, max);
+            out.iter().map(|m| m[0].clone()).collect::<Vec<_>>()
+        };
+        // Two peers with input: one message each in turn, at most `max`.
+        assert_eq!(take(&mut inbox, 4), ["a0", "b0", "a1", "b1"]);
+        // Peer 2 is done: peer 1's rest comes in one run, and its reader may read again.
+        assert_eq!(take(&mut inbox, 10), ["a2", "a3", "a4"]);
+        assert!(!inbox.queues[&1].reader_waiting);
+        let woken = std::pin::pin!(room.notified());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(woken.poll(&mut cx).is_ready());
+        assert_eq!(take(&mut inbox, 10), Vec::<Bytes>::new());
+        assert!(inbox.active.is_empty());
     }
 
     #[test]

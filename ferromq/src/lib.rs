@@ -97,7 +97,7 @@ pub use bytes::Bytes;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use ferromq_zmtp::SocketType;
-pub use message::Message;
+pub use message::{Message, Sendable};
 pub use monitor::{EventKind, Monitor, MonitorEvent};
 pub use poll::{poll, Events, PollItem};
 pub use proxy::{proxy, proxy_steerable, ProxyStats};

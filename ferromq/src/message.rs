@@ -344,3 +344,157 @@ mod tests {
         assert_eq!(display_frame(&[0, 1, 0xff]), "0x0001ff");
     }
 }
+
+/// A message on its way out: owned, or borrowed from the caller where the caller allows it, so
+/// that a send encodes straight from the borrow and copies only what must wait.
+#[derive(Debug)]
+pub enum Outgoing<'a> {
+    Owned(Message),
+    /// A message sent to several peers (a fan-out), or by reference.
+    Borrowed(&'a Message),
+    /// One frame borrowed from the caller (`&[u8]`, `&str` ...).
+    Frame(&'a [u8]),
+}
+
+impl<'a> Outgoing<'a> {
+    /// The message as it is kept: a borrowed one is cloned (frames are shared, not copied), a
+    /// borrowed frame copied.
+    pub fn into_owned(self) -> Message {
+        match self {
+            Outgoing::Owned(m) => m,
+            Outgoing::Borrowed(m) => m.clone(),
+            Outgoing::Frame(f) => Message::from(f),
+        }
+    }
+
+    /// The same message, borrowed (to hand to several peers).
+    pub fn reborrow(&self) -> Outgoing<'_> {
+        match self {
+            Outgoing::Owned(m) => Outgoing::Borrowed(m),
+            Outgoing::Borrowed(m) => Outgoing::Borrowed(m),
+            Outgoing::Frame(f) => Outgoing::Frame(f),
+        }
+    }
+
+    /// The first frame (a message has at least one by the time it is routed).
+    pub fn first(&self) -> Option<&[u8]> {
+        match self {
+            Outgoing::Owned(m) => m.first().map(|b| &b[..]),
+            Outgoing::Borrowed(m) => m.first().map(|b| &b[..]),
+            Outgoing::Frame(f) => Some(f),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Outgoing::Owned(m) => m.is_empty(),
+            Outgoing::Borrowed(m) => m.is_empty(),
+            Outgoing::Frame(_) => false,
+        }
+    }
+}
+
+/// What [`Socket::send`](crate::Socket::send) takes: a [`Message`], or data that makes one.
+///
+/// Borrowed data (`&[u8]`, `&str`, `&[u8; N]`, `&Vec<u8>`, `&String`, `&Message`) is copied
+/// into the connection's outgoing batch as it is encoded, so that sending it allocates
+/// nothing, as libzmq's `zmq_send` copies its buffer. Owned data (`Message`, `Bytes`,
+/// `Vec<u8>`, `String`, multipart vectors and arrays) is moved, and frames of 32 KiB and more
+/// go to the wire without being copied.
+///
+/// ```
+/// # fn main() -> ferromq::Result<()> {
+/// use ferromq::{Context, Message, SocketType};
+///
+/// let ctx = Context::new();
+/// let push = ctx.socket(SocketType::Push)?;
+/// push.bind("inproc://sendable")?;
+/// let pull = ctx.socket(SocketType::Pull)?;
+/// pull.connect("inproc://sendable")?;
+///
+/// let buf = [1u8, 2, 3];
+/// push.send(&buf[..])?; // copied, no allocation on tcp or ipc
+/// push.send(vec![4u8, 5])?; // moved
+/// let parts = Message::from(["key", "value"]);
+/// push.send(&parts)?; // borrowed, sent again below
+/// push.send(parts)?;
+/// assert_eq!(pull.recv()?[0], &buf[..]);
+/// # Ok(())
+/// # }
+/// ```
+pub trait Sendable<'a>: sealed::Sealed<'a> {}
+
+impl<'a, T: sealed::Sealed<'a>> Sendable<'a> for T {}
+
+pub(crate) mod sealed {
+    use super::{Bytes, Message, Outgoing};
+
+    pub trait Sealed<'a> {
+        fn outgoing(self) -> Outgoing<'a>;
+    }
+
+    /// Owned data: converted into a message.
+    macro_rules! owned {
+        ($($t:ty),*) => {$(
+            impl<'a> Sealed<'a> for $t {
+                fn outgoing(self) -> Outgoing<'a> {
+                    Outgoing::Owned(Message::from(self))
+                }
+            }
+        )*};
+    }
+    owned!(Message, Bytes, Vec<u8>, String, Vec<Bytes>, Vec<Vec<u8>>);
+
+    impl<'a, const N: usize> Sealed<'a> for [&str; N] {
+        fn outgoing(self) -> Outgoing<'a> {
+            Outgoing::Owned(Message::from(self))
+        }
+    }
+
+    impl<'a, const N: usize> Sealed<'a> for [Bytes; N] {
+        fn outgoing(self) -> Outgoing<'a> {
+            Outgoing::Owned(Message::from(self))
+        }
+    }
+
+    impl<'a, const N: usize> Sealed<'a> for [&[u8]; N] {
+        fn outgoing(self) -> Outgoing<'a> {
+            Outgoing::Owned(Message::from(self))
+        }
+    }
+
+    /// Borrowed single frames: encoded from the borrow.
+    macro_rules! frame {
+        ($($t:ty),*) => {$(
+            impl<'a> Sealed<'a> for &'a $t {
+                fn outgoing(self) -> Outgoing<'a> {
+                    Outgoing::Frame(self.as_ref())
+                }
+            }
+        )*};
+    }
+    frame!([u8], str, Vec<u8>, String);
+
+    /// Small frames are copied; large ones shared.
+    impl<'a> Sealed<'a> for &'a Bytes {
+        fn outgoing(self) -> Outgoing<'a> {
+            if self.len() >= crate::pipe::ZERO_COPY_MIN {
+                Outgoing::Owned(Message::from(self.clone()))
+            } else {
+                Outgoing::Frame(self)
+            }
+        }
+    }
+
+    impl<'a, const N: usize> Sealed<'a> for &'a [u8; N] {
+        fn outgoing(self) -> Outgoing<'a> {
+            Outgoing::Frame(self)
+        }
+    }
+
+    impl<'a> Sealed<'a> for &'a Message {
+        fn outgoing(self) -> Outgoing<'a> {
+            Outgoing::Borrowed(self)
+        }
+    }
+}

@@ -16,6 +16,7 @@ use ferromq_zmtp::encode;
 use tokio::sync::Notify;
 
 use crate::engine::Writer;
+use crate::message::Outgoing;
 use crate::reader::RawStream;
 use crate::Message;
 
@@ -123,7 +124,16 @@ impl Batch {
 
 impl Batch {
     /// Appends a message's frames; returns how many bytes they take on the wire.
-    fn encode(&mut self, msg: &Message) -> usize {
+    fn encode(&mut self, msg: &Outgoing) -> usize {
+        let msg = match msg {
+            Outgoing::Owned(m) => m,
+            Outgoing::Borrowed(m) => *m,
+            Outgoing::Frame(f) => {
+                encode::header(&mut self.enc, f.len(), false, false);
+                self.enc.extend_from_slice(f);
+                return ferromq_zmtp::frame::header_len(f.len()) + f.len();
+            }
+        };
         let n = msg.len();
         let mut added = 0;
         for (i, frame) in msg.iter().enumerate() {
@@ -163,28 +173,6 @@ impl Batch {
         self.enc.drain(..cut);
         for (offset, _) in &mut self.large {
             *offset -= cut;
-        }
-    }
-}
-
-/// A message to queue: owned (routed to one peer) or borrowed (fanned out to many).
-enum Msg<'m> {
-    Owned(Message),
-    Borrowed(&'m Message),
-}
-
-impl Msg<'_> {
-    fn get(&self) -> &Message {
-        match self {
-            Msg::Owned(m) => m,
-            Msg::Borrowed(m) => m,
-        }
-    }
-
-    fn into_owned(self) -> Message {
-        match self {
-            Msg::Owned(m) => m,
-            Msg::Borrowed(m) => m.clone(),
         }
     }
 }
@@ -245,18 +233,10 @@ impl OutPipe {
         room
     }
 
-    /// Queues a whole message, or hands it back when the pipe is at its high-water mark.
-    pub(crate) fn try_push(&self, msg: Message) -> Result<(), Message> {
-        self.push(Msg::Owned(msg)).map_err(Msg::into_owned)
-    }
-
-    /// Queues a copy of a message (a fan-out): it is encoded straight from `msg`, and cloned
-    /// only if it must wait. `false` at the high-water mark.
-    pub(crate) fn try_push_ref(&self, msg: &Message) -> bool {
-        self.push(Msg::Borrowed(msg)).is_ok()
-    }
-
-    fn push<'m>(&self, msg: Msg<'m>) -> Result<(), Msg<'m>> {
+    /// Queues a message, or hands it back when the pipe is at its high-water mark. A borrowed
+    /// message is encoded straight from the borrow, and copied (or cloned) only if it must
+    /// wait.
+    pub(crate) fn push<'m>(&self, msg: Outgoing<'m>) -> Result<(), Outgoing<'m>> {
         let mut s = self.lock();
         if s.closed {
             return Err(msg);
@@ -272,7 +252,7 @@ impl OutPipe {
             s.pending.push_back(msg.into_owned());
         } else if s.pending.is_empty() && s.encoded < ENCODE_CAP {
             let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
-            s.encode(msg.get());
+            s.encode(&msg);
             if direct && s.write_direct() {
                 return Ok(()); // on the wire; the writer stays parked
             }
@@ -296,7 +276,7 @@ impl OutPipe {
         // Keep the command behind the waiting messages: encode them first.
         let pending = std::mem::take(&mut s.pending);
         for m in &pending {
-            s.encode(m);
+            s.encode(&Outgoing::Borrowed(m));
         }
         s.batch.enc.extend_from_slice(&bytes);
         s.encoded += bytes.len();
@@ -416,7 +396,7 @@ impl OutState {
         }
     }
 
-    fn encode(&mut self, msg: &Message) {
+    fn encode(&mut self, msg: &Outgoing) {
         self.encoded += self.batch.encode(msg);
     }
 
@@ -426,7 +406,7 @@ impl OutState {
             let Some(m) = self.pending.pop_front() else {
                 break;
             };
-            self.encode(&m);
+            self.encode(&Outgoing::Owned(m));
         }
     }
 }
@@ -446,11 +426,12 @@ mod tests {
         let pipe = OutPipe::new(2);
         let big = Bytes::from(vec![1u8; ENCODE_CAP]);
         // The first message fills the batch; two more wait; the fourth is refused.
-        pipe.try_push(Message::from(big.clone())).unwrap();
-        pipe.try_push(Message::from("a")).unwrap();
-        pipe.try_push(Message::from("b")).unwrap();
+        pipe.push(Outgoing::Owned(Message::from(big.clone())))
+            .unwrap();
+        pipe.push(Outgoing::Owned(Message::from("a"))).unwrap();
+        pipe.push(Outgoing::Owned(Message::from("b"))).unwrap();
         assert!(!pipe.has_room());
-        assert!(pipe.try_push(Message::from("c")).is_err());
+        assert!(pipe.push(Outgoing::Owned(Message::from("c"))).is_err());
         let mut batch = Batch::default();
         assert!(matches!(pipe.take(&mut batch), Taken::Data { freed: true }));
         // Large frames go by reference.
@@ -460,13 +441,29 @@ mod tests {
     }
 
     #[test]
+    fn a_borrowed_frame_is_encoded_at_once_or_copied_to_wait() {
+        let pipe = OutPipe::new(10);
+        let mut buf = *b"abc";
+        pipe.push(Outgoing::Frame(&buf)).unwrap();
+        pipe.push(Outgoing::Owned(Message::from(vec![0u8; ENCODE_CAP])))
+            .unwrap();
+        pipe.push(Outgoing::Frame(&buf)).unwrap(); // the batch is full: this one waits
+        assert_eq!(pipe.lock().pending.len(), 1);
+        buf.copy_from_slice(b"xyz");
+        pipe.push(Outgoing::Frame(&buf)).unwrap();
+        let first = drain(&pipe);
+        assert_eq!(&first[..5], b"\x00\x03abc");
+        assert_eq!(drain(&pipe), b"\x00\x03abc\x00\x03xyz");
+    }
+
+    #[test]
     fn a_partial_write_leaves_the_rest_in_write_order() {
         let big = Bytes::from(vec![7u8; ZERO_COPY_MIN]);
         let msg = || Message::from(vec![Bytes::from("ab"), big.clone(), Bytes::from("cde")]);
         let full = {
             let pipe = OutPipe::new(10);
-            pipe.try_push(msg()).unwrap();
-            pipe.try_push(msg()).unwrap();
+            pipe.push(Outgoing::Owned(msg())).unwrap();
+            pipe.push(Outgoing::Owned(msg())).unwrap();
             drain(&pipe)
         };
         let n = ZERO_COPY_MIN;
@@ -484,8 +481,8 @@ mod tests {
             full.len(),
         ] {
             let pipe = OutPipe::new(10);
-            pipe.try_push(msg()).unwrap();
-            pipe.try_push(msg()).unwrap();
+            pipe.push(Outgoing::Owned(msg())).unwrap();
+            pipe.push(Outgoing::Owned(msg())).unwrap();
             pipe.lock().consume(cut);
             assert_eq!(drain(&pipe), &full[cut..], "after {cut} bytes written");
             assert!(pipe.is_empty());
@@ -495,9 +492,12 @@ mod tests {
     #[test]
     fn a_refused_sender_is_woken_even_after_a_command_drained_the_queue() {
         let pipe = OutPipe::new(1);
-        pipe.try_push(Message::from(vec![0u8; ENCODE_CAP])).unwrap();
-        pipe.try_push(Message::from("waits")).unwrap();
-        assert!(pipe.try_push(Message::from("refused")).is_err());
+        pipe.push(Outgoing::Owned(Message::from(vec![0u8; ENCODE_CAP])))
+            .unwrap();
+        pipe.push(Outgoing::Owned(Message::from("waits"))).unwrap();
+        assert!(pipe
+            .push(Outgoing::Owned(Message::from("refused")))
+            .is_err());
         // A PONG moves the waiting message into the batch: the queue is no longer full ...
         pipe.push_command(Bytes::from_static(b"PONG"));
         let mut batch = Batch::default();
@@ -510,7 +510,7 @@ mod tests {
         let pipe = OutPipe::new(1);
         pipe.lock().conflate = true;
         for m in ["a", "b", "c"] {
-            pipe.try_push(Message::from(m)).unwrap(); // never refused
+            pipe.push(Outgoing::Owned(Message::from(m))).unwrap(); // never refused
         }
         assert!(pipe.has_room());
         assert_eq!(drain(&pipe), b"\x00\x01c");
@@ -520,14 +520,15 @@ mod tests {
     #[test]
     fn commands_keep_their_place() {
         let pipe = OutPipe::new(10);
-        pipe.try_push(Message::from(["x", "y"])).unwrap();
+        pipe.push(Outgoing::Owned(Message::from(["x", "y"])))
+            .unwrap();
         pipe.push_command(Bytes::from_static(b"CMD"));
-        pipe.try_push(Message::from("z")).unwrap();
+        pipe.push(Outgoing::Owned(Message::from("z"))).unwrap();
         assert_eq!(drain(&pipe), b"\x01\x01x\x00\x01yCMD\x00\x01z");
         let mut batch = Batch::default();
         assert!(matches!(pipe.take(&mut batch), Taken::Nothing));
         pipe.close();
         assert!(matches!(pipe.take(&mut batch), Taken::Closed));
-        assert!(pipe.try_push(Message::from("late")).is_err());
+        assert!(pipe.push(Outgoing::Owned(Message::from("late"))).is_err());
     }
 }

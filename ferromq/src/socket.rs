@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::context::ContextInner;
 use crate::core::{Slot, SocketCore};
 use crate::endpoint::{Endpoint, Role};
+use crate::message::{Outgoing, Sendable};
 use crate::monitor::{EventKind, Monitor};
 use crate::options::{self, at_least, Options};
 use crate::pattern::Pattern;
@@ -290,8 +291,11 @@ impl Socket {
     /// # Errors
     /// [`Error::TimedOut`] when `sndtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids sending now (a REQ awaiting its reply).
-    pub fn send(&self, msg: impl Into<Message>) -> Result<()> {
-        let mut msg = match self.core.try_send(msg.into())? {
+    ///
+    /// It takes a [`Message`] or anything [`Sendable`]: borrowed bytes are copied as they are
+    /// encoded, with no allocation; owned ones are moved.
+    pub fn send<'a>(&self, msg: impl Sendable<'a>) -> Result<()> {
+        let mut msg = match self.core.try_send(msg.outgoing())? {
             None => return Ok(()), // the common case: no clock read, no timeout arithmetic
             Some(back) => back,
         };
@@ -312,8 +316,8 @@ impl Socket {
 
     /// Sends without blocking: [`Error::WouldBlock`] when the message cannot be routed now
     /// (libzmq's `ZMQ_DONTWAIT`).
-    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
-        match self.core.try_send(msg.into())? {
+    pub fn try_send<'a>(&self, msg: impl Sendable<'a>) -> Result<()> {
+        match self.core.try_send(msg.outgoing())? {
             None => Ok(()),
             Some(_) => Err(Error::WouldBlock),
         }
@@ -499,7 +503,10 @@ impl Socket {
 
     /// One send attempt that hands the message back when it would block.
     pub(crate) fn try_send_or_return(&self, msg: Message) -> Result<Option<Message>> {
-        self.core.try_send(msg)
+        Ok(self
+            .core
+            .try_send(Outgoing::Owned(msg))?
+            .map(Outgoing::into_owned))
     }
 
     /// This socket in a [`poll`](crate::poll()) set, waiting for `events`.
@@ -529,8 +536,8 @@ impl Socket {
     /// Sends a message, waiting asynchronously while it cannot be routed. Works under any
     /// executor. Cancel-safe: if the future is dropped before it completes, no frame of the
     /// message was sent. `sndtimeo` does not apply; use your executor's timeout.
-    pub async fn send_async(&self, msg: impl Into<Message>) -> Result<()> {
-        let mut msg = msg.into();
+    pub async fn send_async<'a>(&self, msg: impl Sendable<'a>) -> Result<()> {
+        let mut msg = msg.outgoing();
         loop {
             msg = match self.core.try_send(msg)? {
                 None => return Ok(()),

@@ -19,9 +19,12 @@ mod rep;
 mod req;
 mod router;
 
+use std::collections::VecDeque;
+
 use bytes::Bytes;
 
 use crate::core::{Inbox, PeerId, Peers};
+use crate::message::Outgoing;
 use crate::{Error, Message, Result, SocketType};
 
 pub(crate) use pubsub::{subscription_bytes, subscription_message, Publisher, Subscriber};
@@ -74,20 +77,23 @@ impl Pattern {
         }
     }
 
-    /// Routes one message. `Ok(Some(msg))`: no peer can take it now (would block).
-    pub fn send(
+    /// Routes one message. `Ok(Some(msg))`: no peer can take it now (would block). Load
+    /// balancing and fan-out encode a borrowed message from the borrow; the patterns that
+    /// add or remove envelope frames take it owned.
+    pub fn send<'m>(
         &mut self,
         socket_type: SocketType,
-        msg: Message,
+        msg: Outgoing<'m>,
         peers: &mut Peers,
-    ) -> Result<Option<Message>> {
+    ) -> Result<Option<Outgoing<'m>>> {
         if msg.is_empty() {
             return Err(Error::InvalidMessage("a message needs at least one frame"));
         }
+        let owned = |r: Result<Option<Message>>| r.map(|back| back.map(Outgoing::Owned));
         match self {
-            Pattern::Req(req) => req.send(msg, peers),
-            Pattern::Rep(rep) => rep.send(msg, peers),
-            Pattern::Router(router) => router.send(msg, peers),
+            Pattern::Req(req) => owned(req.send(msg.into_owned(), peers)),
+            Pattern::Rep(rep) => owned(rep.send(msg.into_owned(), peers)),
+            Pattern::Router(router) => owned(router.send(msg.into_owned(), peers)),
             Pattern::Dealer | Pattern::Push | Pattern::Pair => Ok(peers.load_balance(msg).err()),
             Pattern::Publisher(publisher) => publisher.send(msg, peers),
             Pattern::Subscriber(subscriber) => subscriber.send(msg, peers),
@@ -141,6 +147,31 @@ impl Pattern {
                 operation: "receive",
             }),
         }
+    }
+
+    /// Takes up to `max` messages for the application (a pattern whose receive keeps no
+    /// state), in fair-queue order.
+    pub fn recv_many(
+        &mut self,
+        socket_type: SocketType,
+        inbox: &mut Inbox,
+        out: &mut VecDeque<Message>,
+        max: usize,
+    ) -> Result<()> {
+        match self {
+            Pattern::Dealer | Pattern::Pull | Pattern::Pair => inbox.pop_into(out, max),
+            Pattern::Publisher(_) if socket_type == SocketType::Xpub => inbox.pop_into(out, max),
+            Pattern::Subscriber(subscriber) => subscriber.recv_many(inbox, out, max),
+            _ => {
+                for _ in 0..max {
+                    match self.recv(socket_type, inbox)? {
+                        Some(msg) => out.push_back(msg),
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A peer finished its handshake. Returns the routing id it gets, or `None` to refuse it.

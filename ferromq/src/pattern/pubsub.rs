@@ -2,12 +2,13 @@
 //! sent upstream as SUBSCRIBE / CANCEL commands (or, to ZMTP 3.0 peers, as data frames starting
 //! with 1 / 0).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use ferromq_zmtp::Command;
 
 use crate::core::{IdMap, Inbox, PeerId, Peers};
+use crate::message::Outgoing;
 use crate::{Error, Message, Result};
 
 /// Topics and a value per topic, matched by prefix. A message matches every topic it starts
@@ -138,7 +139,7 @@ impl Publisher {
     /// Sends to every matching peer. A peer at its high-water mark misses the message and the
     /// others are not slowed, unless `nodrop` is set: then the send waits until every matching
     /// peer has room.
-    pub fn send(&mut self, msg: Message, peers: &Peers) -> Result<Option<Message>> {
+    pub fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &Peers) -> Result<Option<Outgoing<'m>>> {
         let topic = msg.first().expect("messages have a frame");
         self.targets.clear();
         for subscribers in self.subscriptions.matching(topic) {
@@ -158,7 +159,7 @@ impl Publisher {
         }
         for &id in &self.targets {
             if let Some(p) = peers.get(id) {
-                p.out.try_push_ref(&msg);
+                let _ = p.out.push(msg.reborrow());
             }
         }
         Ok(None)
@@ -273,18 +274,19 @@ impl Subscriber {
 
     /// XSUB: a subscription message changes the subscriptions; anything else goes upstream to
     /// every peer.
-    pub fn send(&mut self, msg: Message, peers: &Peers) -> Result<Option<Message>> {
+    pub fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &Peers) -> Result<Option<Outgoing<'m>>> {
         if !self.xsub {
             return Err(Error::NotSupported {
                 socket_type: crate::SocketType::Sub,
                 operation: "send (use subscribe and unsubscribe)",
             });
         }
+        let msg = msg.into_owned();
         match parse_subscription(&msg) {
             Some((subscribe, topic)) => self.change(subscribe, topic, peers),
             None => {
                 for peer in peers.iter() {
-                    peer.out.try_push_ref(&msg);
+                    let _ = peer.out.push(Outgoing::Borrowed(&msg));
                 }
             }
         }
@@ -292,6 +294,24 @@ impl Subscriber {
     }
 
     /// The next message matching a subscription; others are dropped.
+    /// Takes up to `max` messages, dropping those no subscription matches.
+    pub fn recv_many(&mut self, inbox: &mut Inbox, out: &mut VecDeque<Message>, max: usize) {
+        let start = out.len();
+        inbox.pop_into(out, max);
+        if self.topics.matches(&[]) {
+            return; // subscribed to everything
+        }
+        let mut i = start;
+        while i < out.len() {
+            let topic = out[i].first().map(|f| &f[..]).unwrap_or(&[]);
+            if self.topics.matches(topic) {
+                i += 1;
+            } else {
+                out.remove(i);
+            }
+        }
+    }
+
     pub fn recv(&mut self, inbox: &mut Inbox) -> Option<Message> {
         while let Some((_, _, msg)) = inbox.pop() {
             let topic = msg.first().map(|f| &f[..]).unwrap_or(&[]);

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::core::{Inbox, PeerId, Peers};
+use crate::message::Outgoing;
 use crate::{Error, Message, Result, SocketType};
 
 #[derive(Default)]
@@ -51,7 +52,7 @@ impl Rep {
         msg.prepend(envelope);
         // Like libzmq, a reply to a peer that left or is at its high-water mark is dropped.
         if let Some(p) = peers.get(peer) {
-            let _ = p.out.try_push(msg);
+            let _ = p.out.push(Outgoing::Owned(msg));
         }
         Ok(None)
     }

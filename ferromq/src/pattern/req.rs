@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::core::{Inbox, PeerId, Peers};
+use crate::message::Outgoing;
 use crate::{Error, Message, Result, SocketType};
 
 #[derive(Default)]
@@ -41,13 +42,13 @@ impl Req {
         envelope.push(Bytes::new());
         let prefix = envelope.len();
         msg.prepend(envelope);
-        match peers.load_balance(msg) {
+        match peers.load_balance(Outgoing::Owned(msg)) {
             Ok(peer) => {
                 self.waiting = Some(peer);
                 self.request_id = id;
                 Ok(None)
             }
-            Err(mut back) => Ok(Some(back.split_off(prefix))),
+            Err(back) => Ok(Some(back.into_owned().split_off(prefix))),
         }
     }
 

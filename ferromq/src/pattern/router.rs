@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::core::{PeerId, Peers};
+use crate::message::Outgoing;
 use crate::{Error, Message, Result};
 
 pub(crate) struct Router {
@@ -85,9 +86,10 @@ impl Router {
             }
             return Ok(None); // unroutable: dropped silently, as libzmq does
         };
-        match peer.out.try_push(msg) {
+        match peer.out.push(Outgoing::Owned(msg)) {
             Ok(()) => Ok(None),
-            Err(mut back) if self.mandatory => {
+            Err(back) if self.mandatory => {
+                let mut back = back.into_owned();
                 back.push_front(routing_id);
                 Ok(Some(back))
             }
