@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use crate::frame::{Frame, Header, ABSOLUTE_MAX_SIZE};
+use crate::frame::{Frame, Header, ABSOLUTE_MAX_SIZE, LONG, MORE};
 use crate::greeting::{self, Greeting, NULL_MECHANISM};
 use crate::{Command, Error, Metadata, SocketType};
 
@@ -272,6 +272,42 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// The next message frame, when the input starts with a whole one after the handshake;
+    /// `None` for anything else (a command, a partial or oversized frame, a protocol error, or
+    /// no input), which [`poll_event`](Self::poll_event) then handles. A receiver's fast
+    /// path: it returns exactly what `poll_event` would, without its general machinery.
+    #[inline]
+    pub fn poll_frame(&mut self) -> Option<Frame> {
+        if !matches!(self.state, State::Traffic) {
+            return None;
+        }
+        let &flags = self.rx.first()?;
+        if flags & !(MORE | LONG) != 0 {
+            return None; // a command, or reserved bits set
+        }
+        let (header_len, size) = if flags & LONG == 0 {
+            (2, u64::from(*self.rx.get(1)?))
+        } else {
+            let size = self.rx.get(1..9)?;
+            (9, u64::from_be_bytes(size.try_into().ok()?))
+        };
+        let max = self
+            .config
+            .max_msg_size
+            .map_or(ABSOLUTE_MAX_SIZE, |m| m.min(ABSOLUTE_MAX_SIZE));
+        // Cannot overflow once below the maximum: size <= 2^47.
+        if size > max || self.rx.len() < header_len + size as usize {
+            return None;
+        }
+        let mut data = self.rx.split_to(header_len + size as usize).freeze();
+        data.advance(header_len);
+        self.want = 0;
+        Some(Frame {
+            more: flags & MORE != 0,
+            data,
+        })
     }
 
     /// Decodes the next event from the input buffer. `Ok(None)`: more bytes are needed.

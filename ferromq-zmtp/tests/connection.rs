@@ -324,6 +324,64 @@ proptest! {
         prop_assert_eq!(got, messages);
     }
 
+    /// The receiver's fast path, `poll_frame`, yields exactly what `poll_event` would: the
+    /// same frames, and leaves to it every command, partial or oversized frame and error.
+    #[test]
+    fn poll_frame_agrees_with_poll_event(
+        messages in prop::collection::vec(
+            prop::collection::vec(prop::collection::vec(any::<u8>(), 0..400), 1..4), 0..6),
+        ping in any::<bool>(),
+        garbage in prop::collection::vec(any::<u8>(), 0..40),
+        max in prop::option::of(64u64..500),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut wire = BytesMut::new();
+        for (i, m) in messages.iter().enumerate() {
+            encode::message(&mut wire, m.iter().map(Vec::as_slice));
+            if ping && i == 0 {
+                Command::Ping { ttl: 0, context: Bytes::new() }.encode(&mut wire);
+            }
+        }
+        wire.extend_from_slice(&garbage);
+        let cut = cut.index(wire.len() + 1);
+        let run = |fast: bool| {
+            let (mut rx, _tx) = established(SocketType::Pull, SocketType::Push);
+            let mut cfg = Config::new(SocketType::Pull);
+            cfg.max_msg_size = max;
+            let mut rx = if max.is_some() {
+                let mut c = Connection::new(cfg);
+                let mut tx = Connection::new(Config::new(SocketType::Push));
+                pump(&mut c, &mut tx);
+                c
+            } else {
+                rx.feed(&[]);
+                rx
+            };
+            let mut seen = Vec::new();
+            for part in [&wire[..cut], &wire[cut..]] {
+                rx.feed(part);
+                loop {
+                    if fast {
+                        if let Some(f) = rx.poll_frame() {
+                            seen.push(format!("{:?}", Event::Frame(f)));
+                            continue;
+                        }
+                    }
+                    match rx.poll_event() {
+                        Ok(Some(e)) => seen.push(format!("{e:?}")),
+                        Ok(None) => break,
+                        Err(e) => {
+                            seen.push(format!("error {e}"));
+                            return seen;
+                        }
+                    }
+                }
+            }
+            seen
+        };
+        prop_assert_eq!(run(true), run(false));
+    }
+
     /// Garbage never panics, whether it arrives as the greeting or after the handshake.
     #[test]
     fn garbage_never_panics(garbage in prop::collection::vec(any::<u8>(), 0..2000), after in any::<bool>()) {
