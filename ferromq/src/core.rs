@@ -102,6 +102,7 @@ impl Out {
 
     /// Queues a message, or hands it back at the high-water mark. A borrowed message is
     /// encoded from the borrow for a wire peer, and made owned only where it must be kept.
+    #[inline]
     pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
         match self {
             Out::Wire(p) => p.push(msg),
@@ -192,6 +193,7 @@ impl Peers {
 
     /// Load balancing (libzmq's `lb_t`): hands the message to the next peer in turn that has
     /// room, or gives it back when none has.
+    #[inline]
     pub fn load_balance<'m>(
         &mut self,
         mut msg: Outgoing<'m>,

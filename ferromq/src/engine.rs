@@ -346,13 +346,19 @@ async fn read_loop(
     }
 }
 
+/// A writer that wrote less than this while streaming yields its core once before the next
+/// write (see [`write_loop`]).
+const YIELD_BELOW: usize = 32 * 1024;
+
 /// Writes the peer's batches. Returns `Ok` when the socket is closing and everything was
 /// written, `Err` when the connection failed or the pipe was closed.
 async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(), ()> {
     let mut batch = Batch::default();
+    let mut streaming = false;
     loop {
         match out.take(&mut batch) {
             Taken::Nothing => {
+                streaming = false;
                 if core.is_closed() {
                     return Ok(());
                 }
@@ -362,7 +368,17 @@ async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(),
                 if freed {
                     core.writable.notify(usize::MAX);
                 }
+                let small = batch.len() < YIELD_BELOW;
                 batch.write_to(wr).await.map_err(|_| ())?;
+                if small && std::mem::replace(&mut streaming, true) {
+                    // A sender that keeps sending while each batch is written leaves the
+                    // next batch small again: every write then carries a few messages for
+                    // the same syscall cost, and takes the core from the sender. Give the
+                    // core to whoever waits for it (on two cores, often the sender) once,
+                    // so that the next write carries more. Returns at once when nobody
+                    // waits.
+                    std::thread::yield_now();
+                }
             }
             Taken::Closed => return Err(()),
         }

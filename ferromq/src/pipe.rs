@@ -75,6 +75,11 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
+    /// Bytes in the batch.
+    pub fn len(&self) -> usize {
+        self.enc.len() + self.large.iter().map(|(_, f)| f.len()).sum::<usize>()
+    }
+
     /// The batch's bytes in write order.
     fn parts(&self) -> impl Iterator<Item = &[u8]> {
         let mut pos = 0;
@@ -396,12 +401,20 @@ impl OutState {
         }
     }
 
+    #[inline]
     fn encode(&mut self, msg: &Outgoing) {
         self.encoded += self.batch.encode(msg);
     }
 
     /// Encodes waiting messages into the batch while it has room.
+    #[inline]
     fn encode_pending(&mut self) {
+        if !self.pending.is_empty() {
+            self.encode_pending_slow();
+        }
+    }
+
+    fn encode_pending_slow(&mut self) {
         while self.encoded < ENCODE_CAP {
             let Some(m) = self.pending.pop_front() else {
                 break;

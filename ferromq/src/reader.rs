@@ -286,6 +286,18 @@ impl Decoder {
     /// the protocol.
     fn decode(&mut self) -> bool {
         loop {
+            // Whole message frames first, past the general event machinery.
+            while let Some(f) = self.conn.poll_frame() {
+                if !f.more && self.frames.is_empty() {
+                    self.batch.push(Message::from(f.data));
+                } else {
+                    self.frames.push(f.data);
+                    if !f.more {
+                        self.batch
+                            .push(Message::from(std::mem::take(&mut self.frames)));
+                    }
+                }
+            }
             match self.conn.poll_event() {
                 Ok(Some(Event::Frame(f))) if !f.more && self.frames.is_empty() => {
                     self.batch.push(Message::from(f.data)); // single frame: no allocation

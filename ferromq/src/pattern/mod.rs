@@ -80,6 +80,7 @@ impl Pattern {
     /// Routes one message. `Ok(Some(msg))`: no peer can take it now (would block). Load
     /// balancing and fan-out encode a borrowed message from the borrow; the patterns that
     /// add or remove envelope frames take it owned.
+    #[inline]
     pub fn send<'m>(
         &mut self,
         socket_type: SocketType,
