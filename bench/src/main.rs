@@ -9,8 +9,8 @@
 //! ```
 //!
 //! Method (libzmq's perf tools'): throughput is PUSH → PULL with sender and receiver in two
-//! processes, the receiver timing from its first to its last message, every send building a
-//! fresh message; latency is a REQ/REP round trip / 2. Implementations are interleaved run by
+//! processes, the receiver timing from its first to its last message, every send copying one
+//! buffer into a fresh message (`zmq_send` for libzmq); latency is a REQ/REP round trip / 2. Implementations are interleaved run by
 //! run (A B C A B C ...) so that drift on a busy machine hits all alike, and each figure is the
 //! median of the runs. The raw column is plain sockets writing length-prefixed messages through
 //! 64 KiB buffers (a blocking ping-pong for latency): the ceiling each ratio is read against.

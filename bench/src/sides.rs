@@ -1,6 +1,12 @@
 //! One side of a measurement, for each implementation. Every side runs in a process of its
 //! own (started by `ferromq-bench role ...`), so that the two ends of a two-process
 //! measurement never share a heap, an allocator or an I/O thread.
+//!
+//! Every sender sends from one buffer of the message size, which each implementation copies
+//! into a fresh message of its own: libzmq through `zmq_send` (its perf tools send a fresh
+//! `zmq_msg_init_size` message, kept inside the message up to 33 bytes), ferromq through
+//! `send(&[u8])`, the raw socket through its 64 KiB buffer. The `zeromq` crate takes only owned
+//! messages, so it gets a fresh `Vec` each time.
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::time::{Duration, Instant};
@@ -186,10 +192,8 @@ pub fn thr_recv(imp: Imp, ep: &str, count: u64) -> f64 {
     }
 }
 
-/// Sends `count` messages of `size` bytes, a fresh one each time.
+/// Sends `count` messages of `size` bytes, each a fresh message copied from one buffer.
 pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
@@ -232,8 +236,6 @@ pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
 
 /// Both ends in one process over inproc; returns messages per second.
 pub fn thr_inproc(imp: Imp, size: usize, count: u64) -> f64 {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
@@ -331,8 +333,6 @@ pub fn lat_echo(imp: Imp, ep: &str, count: u64) {
 
 /// `count` round trips of `size` bytes; returns every round trip time.
 pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0u8; size];
     let mut rtts = Vec::with_capacity(count as usize);
     match imp {
@@ -386,8 +386,6 @@ pub fn lat_client(imp: Imp, ep: &str, size: usize, count: u64) -> Vec<Duration> 
 
 /// Latency with both ends in one process over inproc.
 pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0u8; size];
     let ep = "inproc://lat";
     match imp {
@@ -445,8 +443,6 @@ pub fn lat_inproc(imp: Imp, size: usize, count: u64) -> Vec<Duration> {
 /// subscription when verbose), sends `count` messages of `size` bytes, then end markers
 /// (empty messages) until the process is stopped.
 pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
@@ -568,8 +564,6 @@ pub fn router_server(imp: Imp, ep: &str, total: u64) {
 /// `dealers` DEALERs in one thread, each with one request out at a time, `each` requests in
 /// all; returns requests answered per second.
 pub fn router_clients(imp: Imp, ep: &str, dealers: u64, each: u64, size: usize) -> f64 {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0u8; size];
     let start;
     match imp {
@@ -708,8 +702,6 @@ pub fn mem_dealers(imp: Imp, ep: &str, conns: u64) {
 /// A PUSH with nobody to take its messages sends `size`-byte messages until its high-water
 /// mark stops it; returns (messages queued, KiB of resident memory they cost).
 pub fn mem_hwm(imp: Imp, ep: &str, size: usize) -> (u64, u64) {
-    // Every implementation sends from the same buffer, copying it into its own message
-    // (libzmq: `zmq_send`, as its perf tools send a fresh `zmq_msg_init_size` message).
     let payload = vec![0xabu8; size];
     let mut queued = 0u64;
     let base;

@@ -106,7 +106,7 @@ impl Out {
     pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
         match self {
             Out::Wire(p) => p.push(msg),
-            Out::Inproc(p) => p.try_push(msg.into_owned()).map_err(Outgoing::Owned),
+            Out::Inproc(p) => p.push(msg),
         }
     }
 
@@ -313,8 +313,8 @@ impl Inbox {
         }
         let mut left = max;
         while left > 0 {
-            if let [id] = self.active.as_slices().0 {
-                if let Some(q) = self.queues.get_mut(id) {
+            if self.active.len() == 1 {
+                if let Some(q) = self.queues.get_mut(&self.active[0]) {
                     // The last message is left to `pop`, which settles the peer's place.
                     let run = q.msgs.len().saturating_sub(1).min(left);
                     if run > 0 {
@@ -902,6 +902,40 @@ mod tests {
         assert!(woken.poll(&mut cx).is_ready());
         assert_eq!(take(&mut inbox, 10), Vec::<Bytes>::new());
         assert!(inbox.active.is_empty());
+    }
+
+    #[test]
+    fn inbox_runs_keep_turns_when_the_active_ring_wraps() {
+        // Serving a0, b0, a1 wraps the four-slot ring of active peers: [2 | 1].
+        let mut inbox = Inbox::default();
+        inbox.queues.insert(1, queue(10));
+        inbox.queues.insert(2, queue(10));
+        for i in 0..5 {
+            inbox.push(1, Message::from(format!("a{i}")));
+        }
+        for i in 0..3 {
+            inbox.push(2, Message::from(format!("b{i}")));
+        }
+        let mut out = VecDeque::new();
+        inbox.pop_into(&mut out, 10);
+        let got: Vec<_> = out.iter().map(|m| m[0].clone()).collect();
+        assert_eq!(got, ["a0", "b0", "a1", "b1", "a2", "b2", "a3", "a4"]);
+    }
+
+    #[test]
+    fn a_subscriber_finds_a_match_behind_a_batch_it_drops() {
+        let mut inbox = Inbox::default();
+        inbox.queues.insert(1, queue(1000));
+        for _ in 0..3 * RECV_BATCH {
+            inbox.push(1, Message::from("a"));
+        }
+        inbox.push(1, Message::from("b"));
+        let mut sub = crate::pattern::Subscriber::new(false);
+        sub.change(true, Bytes::from("b"), &Peers::default());
+        let mut out = VecDeque::new();
+        sub.recv_many(&mut inbox, &mut out, RECV_BATCH);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0][0], "b");
     }
 
     #[test]

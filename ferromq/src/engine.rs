@@ -1,6 +1,7 @@
 //! Drives one connection: the ZMTP handshake, then decoded frames into the socket's inbox and
 //! the peer's outgoing batch onto the wire, until the connection breaks or the socket closes.
 
+use std::cell::Cell;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
@@ -350,6 +351,28 @@ async fn read_loop(
 /// write (see [`write_loop`]).
 const YIELD_BELOW: usize = 32 * 1024;
 
+/// An I/O thread yields at most once per this interval, whatever number of connections it
+/// writes: the others it serves wait while it does.
+const YIELD_GAP: Duration = Duration::from_micros(50);
+
+thread_local! {
+    /// When this I/O thread last yielded its core.
+    static LAST_YIELD: Cell<Option<std::time::Instant>> = const { Cell::new(None) };
+}
+
+/// Whether this thread may yield now (and, if so, notes that it does).
+fn may_yield() -> bool {
+    let now = std::time::Instant::now();
+    if LAST_YIELD
+        .get()
+        .is_some_and(|t| now.duration_since(t) < YIELD_GAP)
+    {
+        return false;
+    }
+    LAST_YIELD.set(Some(now));
+    true
+}
+
 /// Writes the peer's batches. Returns `Ok` when the socket is closing and everything was
 /// written, `Err` when the connection failed or the pipe was closed.
 async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(), ()> {
@@ -370,7 +393,7 @@ async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(),
                 }
                 let small = batch.len() < YIELD_BELOW;
                 batch.write_to(wr).await.map_err(|_| ())?;
-                if small && std::mem::replace(&mut streaming, true) {
+                if small && std::mem::replace(&mut streaming, true) && may_yield() {
                     // A sender that keeps sending while each batch is written leaves the
                     // next batch small again: every write then carries a few messages for
                     // the same syscall cost, and takes the core from the sender. Give the

@@ -396,11 +396,19 @@ impl<'a> Outgoing<'a> {
 
 /// What [`Socket::send`](crate::Socket::send) takes: a [`Message`], or data that makes one.
 ///
-/// Borrowed data (`&[u8]`, `&str`, `&[u8; N]`, `&Vec<u8>`, `&String`, `&Message`) is copied
-/// into the connection's outgoing batch as it is encoded, so that sending it allocates
-/// nothing, as libzmq's `zmq_send` copies its buffer. Owned data (`Message`, `Bytes`,
-/// `Vec<u8>`, `String`, multipart vectors and arrays) is moved, and frames of 32 KiB and more
-/// go to the wire without being copied.
+/// Borrowed data (`&[u8]`, `&str`, `&[u8; N]`, `&Vec<u8>`, `&String`, `&Bytes`, `&Message`)
+/// is copied, as libzmq's `zmq_send` copies its buffer, but straight into the connection's
+/// outgoing batch as it is encoded: a small message sent to a tcp or ipc peer by PUSH,
+/// DEALER, PAIR, PUB or XPUB costs no allocation. It is copied into a message of its own
+/// where it must be kept: when it waits beyond the batch (at the high-water mark), for the
+/// patterns that add envelope frames (REQ, REP, ROUTER), and for an inproc peer (which copies
+/// frames of up to 256 bytes into its arena instead). A frame of 32 KiB or more is copied
+/// once, or shared for `&Bytes` and `&Message`.
+///
+/// Owned data (`Message`, `Bytes`, `Vec<u8>`, `String`, `Vec<Bytes>`, `Vec<Vec<u8>>`,
+/// `[Bytes; N]`) is moved into the message, and its frames of 32 KiB and more go to the wire
+/// without being copied. Arrays of borrowed frames (`[&str; N]`, `[&[u8]; N]`) are copied
+/// into a new message.
 ///
 /// ```
 /// # fn main() -> ferromq::Result<()> {
@@ -463,12 +471,21 @@ pub(crate) mod sealed {
         }
     }
 
-    /// Borrowed single frames: encoded from the borrow.
+    /// A borrowed single frame: encoded from the borrow when small. A large one is copied
+    /// here, before any lock is taken, and then written from that copy without another.
+    fn borrowed(frame: &[u8]) -> Outgoing<'_> {
+        if frame.len() >= crate::pipe::ZERO_COPY_MIN {
+            Outgoing::Owned(Message::from(Bytes::copy_from_slice(frame)))
+        } else {
+            Outgoing::Frame(frame)
+        }
+    }
+
     macro_rules! frame {
         ($($t:ty),*) => {$(
             impl<'a> Sealed<'a> for &'a $t {
                 fn outgoing(self) -> Outgoing<'a> {
-                    Outgoing::Frame(self.as_ref())
+                    borrowed(self.as_ref())
                 }
             }
         )*};
@@ -488,7 +505,7 @@ pub(crate) mod sealed {
 
     impl<'a, const N: usize> Sealed<'a> for &'a [u8; N] {
         fn outgoing(self) -> Outgoing<'a> {
-            Outgoing::Frame(self)
+            borrowed(self)
         }
     }
 

@@ -288,12 +288,13 @@ impl Socket {
     /// Sends a message (all its frames, atomically), blocking while the pattern cannot route
     /// it (no peer, or every eligible peer at its high-water mark), for at most `sndtimeo`.
     ///
+    /// It takes a [`Message`] or anything [`Sendable`]: borrowed bytes are copied as they are
+    /// encoded (a small message to a tcp or ipc peer costs no allocation); owned ones are
+    /// moved.
+    ///
     /// # Errors
     /// [`Error::TimedOut`] when `sndtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids sending now (a REQ awaiting its reply).
-    ///
-    /// It takes a [`Message`] or anything [`Sendable`]: borrowed bytes are copied as they are
-    /// encoded, with no allocation; owned ones are moved.
     pub fn send<'a>(&self, msg: impl Sendable<'a>) -> Result<()> {
         let mut msg = match self.core.try_send(msg.outgoing())? {
             None => return Ok(()), // the common case: no clock read, no timeout arithmetic

@@ -23,6 +23,44 @@ fn size_of(seq: u32) -> usize {
     [16, 1000, 40_000, 200][seq as usize % 4]
 }
 
+const COUNT: u32 = 1000;
+
+/// Sends [`COUNT`] messages of every kind (borrowed and owned, small and large, multipart),
+/// scribbling over the buffer after each send.
+fn send_all(push: &ferromq::Socket) {
+    let mut buf = vec![0u8; 40_000];
+    let multi = Message::from(["multi", "part"]);
+    for seq in 0..COUNT {
+        let b = &mut buf[..size_of(seq)];
+        body(b, seq);
+        let (vec, bytes) = (b.to_vec(), Bytes::copy_from_slice(b));
+        match seq % 5 {
+            0 => push.send(&*b).unwrap(),
+            1 => push.send(&vec).unwrap(),
+            2 => push.send(&bytes).unwrap(),
+            3 => push.send(&multi).unwrap(),
+            _ => push.send(b.to_vec()).unwrap(),
+        }
+        body(&mut buf, u32::MAX);
+    }
+}
+
+/// Checks that `recv` yields what [`send_all`] sent, in order.
+fn check_all(what: &str, mut recv: impl FnMut() -> Vec<Vec<u8>>) {
+    let mut expected = vec![0u8; 40_000];
+    for seq in 0..COUNT {
+        let got = recv();
+        if seq % 5 == 3 {
+            assert_eq!(got, [b"multi".to_vec(), b"part".to_vec()], "{what}");
+            continue;
+        }
+        let e = &mut expected[..size_of(seq)];
+        body(e, seq);
+        assert_eq!(got.len(), 1);
+        assert!(got[0] == *e, "{what}: message {seq} changed");
+    }
+}
+
 #[test]
 fn a_reused_buffer_does_not_change_messages_already_sent() {
     for transport in [Transport::Tcp, Transport::Ipc] {
@@ -37,35 +75,39 @@ fn a_reused_buffer_does_not_change_messages_already_sent() {
         push.connect(&ep).unwrap();
         // About 10 MB: far more than the kernel buffers and the 256 KiB batch hold while
         // nobody reads, so most of these wait in the pipe.
-        let count = 1000u32;
-        let mut buf = vec![0u8; 40_000];
-        let multi = Message::from(["multi", "part"]);
-        for seq in 0..count {
-            let b = &mut buf[..size_of(seq)];
-            body(b, seq);
-            let (vec, bytes) = (b.to_vec(), Bytes::copy_from_slice(b));
-            match seq % 5 {
-                0 => push.send(&*b).unwrap(),
-                1 => push.send(&vec).unwrap(),
-                2 => push.send(&bytes).unwrap(),
-                3 => push.send(&multi).unwrap(),
-                _ => push.send(b.to_vec()).unwrap(),
-            }
-            body(&mut buf, u32::MAX); // scribble over what was just sent
-        }
-        let mut expected = vec![0u8; 40_000];
-        for seq in 0..count {
-            let got = pull.recv_multipart(0).unwrap();
-            if seq % 5 == 3 {
-                assert_eq!(got, [b"multi".to_vec(), b"part".to_vec()], "{transport:?}");
-                continue;
-            }
-            let e = &mut expected[..size_of(seq)];
-            body(e, seq);
-            assert_eq!(got.len(), 1);
-            assert!(got[0] == *e, "{transport:?}: message {seq} changed");
-        }
+        send_all(&push);
+        check_all(&format!("{transport:?}"), || {
+            pull.recv_multipart(0).unwrap()
+        });
     }
+}
+
+#[test]
+fn inproc_keeps_borrowed_and_owned_messages_in_order() {
+    let ctx = Context::new();
+    let pull = ferro(&ctx, T::Pull);
+    pull.set_rcvhwm(0).unwrap();
+    pull.bind("inproc://borrowed-inproc").unwrap();
+    let push = ferro(&ctx, T::Push);
+    push.set_sndhwm(0).unwrap();
+    push.connect("inproc://borrowed-inproc").unwrap();
+    let recv = || {
+        let m = pull.recv().unwrap();
+        m.iter().map(|f| f.to_vec()).collect()
+    };
+    // All of them queued at once: the receiver takes them in several batches.
+    send_all(&push);
+    check_all("inproc, queued", recv);
+    // A sender that blocks and resumes many times (the pipe holds 20 messages).
+    pull.set_rcvhwm(10).unwrap();
+    let push = ferro(&ctx, T::Push);
+    push.set_sndhwm(10).unwrap();
+    pull.bind("inproc://borrowed-inproc-2").unwrap();
+    push.connect("inproc://borrowed-inproc-2").unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| send_all(&push));
+        check_all("inproc, streamed", recv);
+    });
 }
 
 #[test]

@@ -293,25 +293,33 @@ impl Subscriber {
         Ok(None)
     }
 
-    /// The next message matching a subscription; others are dropped.
-    /// Takes up to `max` messages, dropping those no subscription matches.
+    /// Takes up to `max` messages, dropping those no subscription matches; at least one
+    /// when one is queued.
     pub fn recv_many(&mut self, inbox: &mut Inbox, out: &mut VecDeque<Message>, max: usize) {
         let start = out.len();
-        inbox.pop_into(out, max);
-        if self.topics.matches(&[]) {
-            return; // subscribed to everything
-        }
-        let mut i = start;
-        while i < out.len() {
-            let topic = out[i].first().map(|f| &f[..]).unwrap_or(&[]);
-            if self.topics.matches(topic) {
-                i += 1;
-            } else {
-                out.remove(i);
+        let everything = self.topics.matches(&[]);
+        loop {
+            let before = out.len();
+            inbox.pop_into(out, max - (before - start));
+            if out.len() == before || everything {
+                return; // the inbox is empty, or nothing is filtered out
+            }
+            let mut keep = before;
+            for i in before..out.len() {
+                let topic = out[i].first().map(|f| &f[..]).unwrap_or(&[]);
+                if self.topics.matches(topic) {
+                    out.swap(keep, i);
+                    keep += 1;
+                }
+            }
+            out.truncate(keep);
+            if out.len() > start {
+                return;
             }
         }
     }
 
+    /// The next message matching a subscription; others are dropped.
     pub fn recv(&mut self, inbox: &mut Inbox) -> Option<Message> {
         while let Some((_, _, msg)) = inbox.pop() {
             let topic = msg.first().map(|f| &f[..]).unwrap_or(&[]);

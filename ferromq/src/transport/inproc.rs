@@ -24,9 +24,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::core::{PeerId, SocketCore};
+use crate::message::Outgoing;
 use crate::options::Options;
 use crate::{Error, Message, Result};
 
@@ -65,7 +66,9 @@ pub(crate) struct InprocPipe {
 }
 
 struct PipeState {
-    msgs: VecDeque<Message>,
+    msgs: VecDeque<Queued>,
+    /// The bytes of the [`Queued::Small`] messages, in order.
+    arena: BytesMut,
     /// Messages the pipe holds before a send would block; 0: no limit.
     hwm: usize,
     conflate: bool,
@@ -82,11 +85,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A message in a pipe.
+enum Queued {
+    Msg(Message),
+    /// A small single-frame message sent from borrowed bytes, which were copied to the
+    /// pipe's arena. The receiver cuts its frame from the arena, so that many messages share
+    /// one allocation and the sender touches no reference count.
+    Small(usize),
+}
+
+/// Borrowed frames up to this size are copied into the pipe's arena.
+const ARENA_FRAME_MAX: usize = 256;
+
 impl InprocPipe {
     fn new(writer: Weak<SocketCore>, hwm: usize, conflate: bool) -> Arc<InprocPipe> {
         Arc::new(InprocPipe {
             state: Mutex::new(PipeState {
                 msgs: VecDeque::new(),
+                arena: BytesMut::new(),
                 hwm,
                 conflate,
                 signalled: false,
@@ -107,16 +123,25 @@ impl InprocPipe {
         !s.closed && !Self::full(&s)
     }
 
-    /// Queues a message, or hands it back when the pipe is full or closed.
-    pub fn try_push(&self, msg: Message) -> std::result::Result<(), Message> {
+    /// Queues a message, or hands it back when the pipe is full or closed. A small borrowed
+    /// frame is copied into the pipe's arena rather than into an allocation of its own.
+    pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
         let mut s = lock(&self.state);
         if s.closed || Self::full(&s) {
             return Err(msg);
         }
         if s.conflate {
             s.msgs.clear();
+            s.arena.clear();
         }
-        s.msgs.push_back(msg);
+        let queued = match msg {
+            Outgoing::Frame(f) if f.len() <= ARENA_FRAME_MAX => {
+                s.arena.extend_from_slice(f);
+                Queued::Small(f.len())
+            }
+            other => Queued::Msg(other.into_owned()),
+        };
+        s.msgs.push_back(queued);
         self.signal(s);
         Ok(())
     }
@@ -125,7 +150,7 @@ impl InprocPipe {
     pub fn push_command(&self, msg: Message) {
         let mut s = lock(&self.state);
         if !s.closed {
-            s.msgs.push_back(msg);
+            s.msgs.push_back(Queued::Msg(msg));
             self.signal(s);
         }
     }
@@ -153,7 +178,20 @@ impl InprocPipe {
         let mut s = lock(&self.state);
         let was_full = Self::full(&s);
         let n = s.msgs.len().min(max);
-        out.extend(s.msgs.drain(..n));
+        let small: usize = s
+            .msgs
+            .iter()
+            .take(n)
+            .map(|q| match q {
+                Queued::Small(len) => *len,
+                Queued::Msg(_) => 0,
+            })
+            .sum();
+        let mut arena = s.arena.split_to(small);
+        out.extend(s.msgs.drain(..n).map(|q| match q {
+            Queued::Msg(m) => m,
+            Queued::Small(len) => Message::from(arena.split_to(len).freeze()),
+        }));
         let more = !s.msgs.is_empty();
         if !more {
             s.signalled = false;
@@ -199,6 +237,7 @@ impl InprocPipe {
         s.closed = true;
         if drop_queued {
             s.msgs.clear();
+            s.arena.clear();
         }
         let writer = s.writer.upgrade();
         let reader = s.reader.as_ref().map(|r| (r.core.clone(), r.id));
