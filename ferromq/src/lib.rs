@@ -83,7 +83,8 @@
 //!   message, and the sender touches no reference count the reader uses.
 //! - **Still open.** The sender's batch is behind a mutex (two atomic operations per message)
 //!   that a lock-free byte ring would replace; a wire sender is two busy threads (the caller
-//!   and the I/O thread), where a raw socket is one.
+//!   and the I/O thread), where a raw socket is one; a message that waits at the high-water
+//!   mark is copied twice (into its own allocation, then into the batch).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
