@@ -853,16 +853,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn inbox_fair_queues_one_message_per_peer_in_turn() {
+    /// An inbox whose peer 1 (queue `first`) holds `a` messages "a0", "a1" ... and whose peer 2
+    /// holds `b` messages "b0", "b1" ...
+    fn two_peers(first: InQueue, a: usize, b: usize) -> Inbox {
         let mut inbox = Inbox::default();
-        inbox.queues.insert(1, queue(10));
+        inbox.queues.insert(1, first);
         inbox.queues.insert(2, queue(10));
-        for i in 0..3 {
+        for i in 0..a {
             inbox.push(1, Message::from(format!("a{i}")));
         }
-        inbox.push(2, Message::from("b0"));
-        inbox.push(2, Message::from("b1"));
+        for i in 0..b {
+            inbox.push(2, Message::from(format!("b{i}")));
+        }
+        inbox
+    }
+
+    #[test]
+    fn inbox_fair_queues_one_message_per_peer_in_turn() {
+        let mut inbox = two_peers(queue(10), 3, 2);
         let order: Vec<(PeerId, Bytes)> = std::iter::from_fn(|| inbox.pop())
             .map(|(id, _, m)| (id, m[0].clone()))
             .collect();
@@ -875,17 +883,10 @@ mod tests {
 
     #[test]
     fn inbox_takes_runs_only_from_a_lone_peer() {
-        let mut inbox = Inbox::default();
         let mut q = queue(5);
         q.reader_waiting = true;
         let room = q.room.clone();
-        inbox.queues.insert(1, q);
-        inbox.queues.insert(2, queue(10));
-        for i in 0..5 {
-            inbox.push(1, Message::from(format!("a{i}")));
-        }
-        inbox.push(2, Message::from("b0"));
-        inbox.push(2, Message::from("b1"));
+        let mut inbox = two_peers(q, 5, 2);
         let mut out = VecDeque::new();
         let mut take = |inbox: &mut Inbox, max| {
             out.clear();
@@ -907,15 +908,7 @@ mod tests {
     #[test]
     fn inbox_runs_keep_turns_when_the_active_ring_wraps() {
         // Serving a0, b0, a1 wraps the four-slot ring of active peers: [2 | 1].
-        let mut inbox = Inbox::default();
-        inbox.queues.insert(1, queue(10));
-        inbox.queues.insert(2, queue(10));
-        for i in 0..5 {
-            inbox.push(1, Message::from(format!("a{i}")));
-        }
-        for i in 0..3 {
-            inbox.push(2, Message::from(format!("b{i}")));
-        }
+        let mut inbox = two_peers(queue(10), 5, 3);
         let mut out = VecDeque::new();
         inbox.pop_into(&mut out, 10);
         let got: Vec<_> = out.iter().map(|m| m[0].clone()).collect();

@@ -152,11 +152,11 @@ fn serve(socket: &Socket, plan: &Plan, role: Role) -> Result<Option<String>, Str
     let err = |e: ferromq::Error| e.to_string();
     match (plan.kind, role) {
         (Kind::Thr, Role::Send) => {
+            // A fresh message per send, copied from one buffer, as libzmq's remote_thr
+            // builds them (zmq_msg_init_size).
+            let payload = vec![0u8; plan.size];
             for _ in 0..plan.count {
-                // A fresh message per send, as libzmq's remote_thr builds them.
-                socket
-                    .send(Message::from(vec![0u8; plan.size]))
-                    .map_err(err)?;
+                socket.send(&payload[..]).map_err(err)?;
             }
             Ok(None)
         }
