@@ -87,7 +87,7 @@ impl Hasher for IdHasher {
 pub(crate) enum Out {
     /// Encoded for a tcp or ipc connection.
     Wire(Arc<OutPipe>),
-    /// Moved, as they are, to an inproc peer.
+    /// Moved, as they are, to an inproc peer (small borrowed frames copied into its arena).
     Inproc(Arc<InprocPipe>),
 }
 

@@ -37,9 +37,10 @@
 //!
 //! - **Send.** The pattern's routing runs in the caller's thread, which encodes the message
 //!   into the chosen peer's outgoing batch. Borrowed bytes (`send(&buf[..])`) are copied
-//!   straight from the caller's buffer, so a small send allocates nothing; owned frames of
-//!   32 KiB and more go by reference (a large borrowed frame is copied once, before any lock
-//!   is taken).
+//!   straight from the caller's buffer, so a small message that PUSH, DEALER, PAIR, PUB or
+//!   XPUB sends to a tcp or ipc peer allocates nothing (see [`Sendable`] for where a copy is
+//!   kept); owned frames of 32 KiB and more go by reference (a large borrowed frame is copied
+//!   once, before any lock is taken).
 //!   - If the connection's writer is idle and nothing is queued, the caller writes the batch
 //!     to the socket itself, through a duplicated non-blocking descriptor, and wakes nobody.
 //!     At most one such direct write is made per thread per 20 µs, so a burst or a fan-out
@@ -79,12 +80,13 @@
 //!     registration of its own, for writability only.
 //! - **inproc** moves `Message`s through a pair of pipes, each with its own lock. A reader takes
 //!   up to 256 messages from a pipe at a time. A small borrowed send (256 bytes at most) is
-//!   copied into the pipe's arena and the reader cuts the message from it: no allocation per
-//!   message, and the sender touches no reference count the reader uses.
+//!   copied into the pipe's arena, a 16 KiB chunk, and the reader cuts the message from it:
+//!   one allocation per chunk rather than per message, and reference counts that only the
+//!   reader's thread touches (the sender's, once per chunk).
 //! - **Still open.** The sender's batch is behind a mutex (two atomic operations per message)
 //!   that a lock-free byte ring would replace; a wire sender is two busy threads (the caller
-//!   and the I/O thread), where a raw socket is one; a message that waits at the high-water
-//!   mark is copied twice (into its own allocation, then into the batch).
+//!   and the I/O thread), where a raw socket is one; a small borrowed message that waits at
+//!   the high-water mark is copied twice (into its own allocation, then into the batch).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -399,11 +399,12 @@ impl<'a> Outgoing<'a> {
 /// Borrowed data (`&[u8]`, `&str`, `&[u8; N]`, `&Vec<u8>`, `&String`, `&Bytes`, `&Message`)
 /// is copied, as libzmq's `zmq_send` copies its buffer, but straight into the connection's
 /// outgoing batch as it is encoded: a small message sent to a tcp or ipc peer by PUSH,
-/// DEALER, PAIR, PUB or XPUB costs no allocation. It is copied into a message of its own
-/// where it must be kept: when it waits beyond the batch (at the high-water mark), for the
-/// patterns that add envelope frames (REQ, REP, ROUTER), and for an inproc peer (which copies
-/// frames of up to 256 bytes into its arena instead). A frame of 32 KiB or more is copied
-/// once, or shared for `&Bytes` and `&Message`.
+/// DEALER, PAIR, PUB or XPUB costs no allocation. Where it must be kept, borrowed bytes are
+/// copied into a message of their own, and a borrowed `&Message` is cloned (its frames
+/// shared): when it waits beyond the batch (at the high-water mark), with `conflate`, for the
+/// patterns that add or read envelope frames (REQ, REP, ROUTER, XSUB), and for an inproc peer
+/// (which copies frames of up to 256 bytes into its arena instead). A frame of 32 KiB or more
+/// is copied once, or shared for `&Bytes` and `&Message`.
 ///
 /// Owned data (`Message`, `Bytes`, `Vec<u8>`, `String`, `Vec<Bytes>`, `Vec<Vec<u8>>`,
 /// `[Bytes; N]`) is moved into the message, and its frames of 32 KiB and more go to the wire

@@ -5,8 +5,10 @@
 //!            ◄─ recv ── InprocPipe (B→A) ◄─ send ──
 //! ```
 //!
-//! No encoding, no I/O thread, no copy: a send moves the [`Message`] (its frames are
-//! reference-counted `Bytes`) into the pipe and a receive moves it out. Each pipe has its own
+//! No encoding, no I/O thread, no copy of an owned message: a send moves the [`Message`] (its
+//! frames are reference-counted `Bytes`) into the pipe and a receive moves it out. A small
+//! frame sent from borrowed bytes is copied into the pipe's arena, a chunk of a few KiB that
+//! the receiver cuts its messages from (one allocation for many messages). Each pipe has its own
 //! small lock, so a sender never takes the receiving socket's lock: the lock order is
 //! "a socket's state, then a pipe, then the receiver's activation list", never two sockets.
 //!
@@ -90,12 +92,32 @@ enum Queued {
     Msg(Message),
     /// A small single-frame message sent from borrowed bytes, which were copied to the
     /// pipe's arena. The receiver cuts its frame from the arena, so that many messages share
-    /// one allocation and the sender touches no reference count.
+    /// one allocation, and their reference counts are touched by the receiver's thread only
+    /// (the sender's, once per chunk).
     Small(usize),
 }
 
 /// Borrowed frames up to this size are copied into the pipe's arena.
 const ARENA_FRAME_MAX: usize = 256;
+
+/// Each arena chunk's size: what one message kept by the application can hold allocated.
+const ARENA_CHUNK: usize = 16 * 1024;
+
+impl PipeState {
+    /// Queues a small borrowed frame: into the arena while its chunk has room, or, if the
+    /// chunk is full of unread messages, as a message of its own (a chunk never grows).
+    fn push_small(&mut self, f: &[u8]) -> Queued {
+        if self.arena.capacity() - self.arena.len() < f.len() {
+            if !self.arena.is_empty() {
+                return Queued::Msg(Message::from(f));
+            }
+            // Everything cut from the old chunk is the receiver's; it frees the chunk.
+            self.arena = BytesMut::with_capacity(ARENA_CHUNK);
+        }
+        self.arena.extend_from_slice(f);
+        Queued::Small(f.len())
+    }
+}
 
 impl InprocPipe {
     fn new(writer: Weak<SocketCore>, hwm: usize, conflate: bool) -> Arc<InprocPipe> {
@@ -135,10 +157,7 @@ impl InprocPipe {
             s.arena.clear();
         }
         let queued = match msg {
-            Outgoing::Frame(f) if f.len() <= ARENA_FRAME_MAX => {
-                s.arena.extend_from_slice(f);
-                Queued::Small(f.len())
-            }
+            Outgoing::Frame(f) if f.len() <= ARENA_FRAME_MAX => s.push_small(f),
             other => Queued::Msg(other.into_owned()),
         };
         s.msgs.push_back(queued);
@@ -187,9 +206,14 @@ impl InprocPipe {
                 Queued::Msg(_) => 0,
             })
             .sum();
-        let mut arena = s.arena.split_to(small);
+        let mut arena = if small > 0 {
+            s.arena.split_to(small)
+        } else {
+            BytesMut::new()
+        };
         out.extend(s.msgs.drain(..n).map(|q| match q {
             Queued::Msg(m) => m,
+            Queued::Small(0) => Message::from(Bytes::new()), // pins no chunk
             Queued::Small(len) => Message::from(arena.split_to(len).freeze()),
         }));
         let more = !s.msgs.is_empty();
@@ -432,4 +456,44 @@ fn join(
         connector.detach(crate::core::Slot::Fresh, connector_id, true);
     }
     connector.writable.notify(usize::MAX);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_arena_never_grows_and_keeps_order_with_its_overflow() {
+        let pipe = InprocPipe::new(Weak::new(), 0, false);
+        let frame = [7u8; 100];
+        let n = 3 * ARENA_CHUNK / frame.len();
+        for i in 0..n {
+            let mut f = frame;
+            f[..4].copy_from_slice(&(i as u32).to_be_bytes());
+            assert!(pipe.push(Outgoing::Frame(&f)).is_ok());
+        }
+        {
+            let s = lock(&pipe.state);
+            assert!(s.arena.capacity() <= ARENA_CHUNK, "the chunk grew");
+            let small = s
+                .msgs
+                .iter()
+                .filter(|q| matches!(q, Queued::Small(_)))
+                .count();
+            assert_eq!(
+                small,
+                ARENA_CHUNK / frame.len(),
+                "one chunk's worth in the arena"
+            );
+        }
+        let mut out = VecDeque::new();
+        while pipe.pop_many(&mut out, 7) {}
+        assert_eq!(out.len(), n);
+        for (i, m) in out.iter().enumerate() {
+            assert_eq!(m[0][..4], (i as u32).to_be_bytes());
+        }
+        // The reader has everything: the next frame starts the arena again.
+        assert!(pipe.push(Outgoing::Frame(b"again")).is_ok());
+        assert!(matches!(lock(&pipe.state).msgs[0], Queued::Small(5)));
+    }
 }
