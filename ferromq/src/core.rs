@@ -238,8 +238,10 @@ struct InQueue {
     msgs: VecDeque<Message>,
     /// An inproc peer's pipe, read directly.
     inproc: Option<Arc<InprocPipe>>,
-    /// The pipe held more than the last batch taken from it.
+    /// The pipe held more than the last batch taken from it, or was signalled again since.
     inproc_more: bool,
+    /// The peer is in the inbox's `active` list (at most once).
+    in_active: bool,
     routing_id: Bytes,
     hwm: usize,
     /// The connection's reader waits for room.
@@ -256,7 +258,8 @@ impl Inbox {
     /// order. Messages for a peer without a queue are dropped.
     pub fn push(&mut self, id: PeerId, msg: Message) {
         if let Some(q) = self.queues.get_mut(&id) {
-            if q.msgs.is_empty() {
+            if !q.in_active {
+                q.in_active = true;
                 self.active.push_back(id);
             }
             q.msgs.push_back(msg);
@@ -265,14 +268,13 @@ impl Inbox {
 
     /// Takes the next message in fair-queue order, with the peer it came from.
     pub fn pop(&mut self) -> Option<(PeerId, Bytes, Message)> {
-        if !self.absorbs {
-            self.activations.drain_into(&mut self.active);
-        }
+        self.take_activations();
         loop {
             let id = self.active.pop_front()?;
             let Some(q) = self.queues.get_mut(&id) else {
-                continue; // an inproc peer that left before its activation was seen
+                continue; // a peer that left
             };
+            q.in_active = false;
             let (msg, more) = match (q.msgs.pop_front(), &q.inproc) {
                 (Some(msg), _) => {
                     q.wake_reader();
@@ -293,6 +295,7 @@ impl Inbox {
                 None => Bytes::new(),
             };
             if more {
+                q.in_active = true;
                 self.active.push_back(id);
             } else if q.detached && q.is_empty() {
                 self.queues.remove(&id);
@@ -308,9 +311,7 @@ impl Inbox {
     /// Moves up to `max` messages to `out` in fair-queue order, without their routing ids.
     /// While one peer alone has input, its messages move in one run rather than one by one.
     pub fn pop_into(&mut self, out: &mut VecDeque<Message>, max: usize) {
-        if !self.absorbs {
-            self.activations.drain_into(&mut self.active);
-        }
+        self.take_activations();
         let mut left = max;
         while left > 0 {
             if self.active.len() == 1 {
@@ -331,6 +332,37 @@ impl Inbox {
             }
             left -= 1;
         }
+    }
+
+    /// Puts the inproc peers whose pipes were signalled in the active list, each at most once:
+    /// a peer already there keeps its one turn, and learns that its pipe holds more.
+    fn take_activations(&mut self) {
+        if self.absorbs {
+            return; // a publisher's inproc input is taken by `absorb`
+        }
+        struct Activate<'a> {
+            active: &'a mut VecDeque<PeerId>,
+            queues: &'a mut IdMap<InQueue>,
+        }
+        impl Extend<PeerId> for Activate<'_> {
+            fn extend<I: IntoIterator<Item = PeerId>>(&mut self, ids: I) {
+                for id in ids {
+                    let Some(q) = self.queues.get_mut(&id) else {
+                        continue; // an inproc peer that left before its activation was seen
+                    };
+                    if q.in_active {
+                        q.inproc_more = true;
+                    } else {
+                        q.in_active = true;
+                        self.active.push_back(id);
+                    }
+                }
+            }
+        }
+        self.activations.drain_into(&mut Activate {
+            active: &mut self.active,
+            queues: &mut self.queues,
+        });
     }
 
     /// Adds peer `id`'s queue.
@@ -698,7 +730,6 @@ impl SocketCore {
             return false;
         };
         let was_empty = inbox.active.is_empty();
-        let queue_was_empty = q.msgs.is_empty();
         if q.conflate {
             if let Some(newest) = batch.pop() {
                 q.msgs.clear();
@@ -708,7 +739,8 @@ impl SocketCore {
         } else {
             q.msgs.extend(batch.drain(..));
         }
-        if queue_was_empty && !q.msgs.is_empty() {
+        if !q.in_active && !q.msgs.is_empty() {
+            q.in_active = true;
             inbox.active.push_back(id);
         }
         let full = !q.conflate && q.msgs.len() >= q.hwm;
@@ -817,6 +849,7 @@ fn in_queue(opts: &Options, routing_id: Bytes) -> InQueue {
         msgs: VecDeque::new(),
         inproc: None,
         inproc_more: false,
+        in_active: false,
         routing_id,
         hwm: Options::hwm(opts.rcvhwm),
         reader_waiting: false,
@@ -844,6 +877,7 @@ mod tests {
             msgs: VecDeque::new(),
             inproc: None,
             inproc_more: false,
+            in_active: false,
             routing_id: Bytes::new(),
             hwm,
             reader_waiting: false,

@@ -296,3 +296,35 @@ fn a_closed_receiver_is_no_longer_load_balanced_to() {
         }
     });
 }
+
+#[test]
+fn peers_keep_their_turns_while_a_sender_refills_its_pipe() {
+    let ctx = Context::new();
+    let pull = ctx.socket(T::Pull).unwrap();
+    pull.bind(&name("turns")).unwrap();
+    let [a, b] = ["a", "b"].map(|_| {
+        let s = ctx.socket(T::Push).unwrap();
+        s.connect(&name("turns")).unwrap();
+        s
+    });
+    let send = |s: &ferromq::Socket, tag: &str, range: std::ops::Range<usize>| {
+        for i in range {
+            s.send(format!("{tag}{i}")).unwrap();
+        }
+    };
+    send(&a, "a", 0..100);
+    send(&b, "b", 0..100);
+    assert_eq!(pull.recv().unwrap()[0], "a0");
+    // That receive emptied both pipes into the socket: refilling a's signals a again while
+    // a still has its turn in the queue. It must not get a second one.
+    send(&a, "a", 100..200);
+    let mut got = vec!["a0".to_string()];
+    for _ in 1..300 {
+        got.push(String::from_utf8(pull.recv().unwrap()[0].to_vec()).unwrap());
+    }
+    let expected: Vec<String> = (0..100)
+        .flat_map(|i| [format!("a{i}"), format!("b{i}")])
+        .chain((100..200).map(|i| format!("a{i}")))
+        .collect();
+    assert_eq!(got, expected, "one message from each peer in turn");
+}
