@@ -625,8 +625,15 @@ impl SocketCore {
             q.detached = true;
             if let Some(pipe) = &q.inproc {
                 pipe.close(false);
+                if inbox.absorbs {
+                    // A publisher takes its peers' subscriptions straight from their pipes,
+                    // never through this queue: what is left there is moot now.
+                    q.inproc = None;
+                }
             }
-            if q.is_empty() || inbox.absorbs {
+            // A queue that still holds messages (on an XPUB, the cancels for topics the
+            // peer took with it) goes once they are read.
+            if q.is_empty() {
                 inbox.queues.remove(&id);
             }
         }

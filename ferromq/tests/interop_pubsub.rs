@@ -205,3 +205,25 @@ fn zmtp_3_0_subscriber_uses_data_frames() {
     assert!(!got.is_empty(), "no message reached the 3.0 subscriber");
     assert!(got.iter().all(|f| f.starts_with(b"ok")), "{got:?}");
 }
+
+#[test]
+fn xpub_hears_the_topics_a_leaving_subscriber_took_with_it() {
+    // libzmq's XPUB reports, when a subscriber goes, each topic nobody subscribes to any more.
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let xpub = ferro(&ctx, T::Xpub);
+    let ep = ferro_bind(&xpub);
+    let stays = libzmq(&zctx, zmq::SUB);
+    stays.set_subscribe(b"shared").unwrap();
+    stays.connect(&ep).unwrap();
+    assert_eq!(xpub.recv().unwrap()[0], "\x01shared");
+    let leaves = libzmq(&zctx, zmq::SUB);
+    leaves.set_subscribe(b"shared").unwrap();
+    leaves.set_subscribe(b"own").unwrap();
+    leaves.connect(&ep).unwrap();
+    assert_eq!(xpub.recv().unwrap()[0], "\x01own"); // "shared" was already known
+    drop(leaves);
+    assert_eq!(xpub.recv().unwrap()[0], "\x00own");
+    // "shared" still has a subscriber: nothing else comes.
+    xpub.set_rcvtimeo(200).unwrap();
+    assert!(matches!(xpub.recv(), Err(ferromq::Error::TimedOut)));
+}
