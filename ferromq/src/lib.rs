@@ -80,7 +80,7 @@
 //!     registration of its own, for writability only.
 //! - **inproc** moves `Message`s through a pair of pipes, each with its own lock. A reader takes
 //!   up to 256 messages from a pipe at a time. A small borrowed send (256 bytes at most) is
-//!   copied into the pipe's arena, a 16 KiB chunk, and the reader cuts the message from it:
+//!   copied into the pipe's arena, a 64 KiB chunk, and the reader cuts the message from it:
 //!   one allocation per chunk rather than per message, and reference counts that only the
 //!   reader's thread touches (the sender's, once per chunk).
 //! - **Still open.** The sender's batch is behind a mutex (two atomic operations per message)

@@ -7,7 +7,7 @@
 //!
 //! No encoding, no I/O thread, no copy of an owned message: a send moves the [`Message`] (its
 //! frames are reference-counted `Bytes`) into the pipe and a receive moves it out. A small
-//! frame sent from borrowed bytes is copied into the pipe's arena, a chunk of a few KiB that
+//! frame sent from borrowed bytes is copied into the pipe's arena, a 64 KiB chunk that
 //! the receiver cuts its messages from (one allocation for many messages). Each pipe has its own
 //! small lock, so a sender never takes the receiving socket's lock: the lock order is
 //! "a socket's state, then a pipe, then the receiver's activation list", never two sockets.
@@ -101,7 +101,7 @@ enum Queued {
 const ARENA_FRAME_MAX: usize = 256;
 
 /// Each arena chunk's size: what one message kept by the application can hold allocated.
-const ARENA_CHUNK: usize = 16 * 1024;
+const ARENA_CHUNK: usize = 64 * 1024;
 
 impl PipeState {
     /// Queues a small borrowed frame: into the arena while its chunk has room, or, if the
