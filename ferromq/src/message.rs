@@ -376,21 +376,25 @@ impl<'a> Outgoing<'a> {
         }
     }
 
+    /// The whole message, owned or borrowed; `None` for a single borrowed frame.
+    pub fn message(&self) -> Option<&Message> {
+        match self {
+            Outgoing::Owned(m) => Some(m),
+            Outgoing::Borrowed(m) => Some(m),
+            Outgoing::Frame(_) => None,
+        }
+    }
+
     /// The first frame (a message has at least one by the time it is routed).
     pub fn first(&self) -> Option<&[u8]> {
         match self {
-            Outgoing::Owned(m) => m.first().map(|b| &b[..]),
-            Outgoing::Borrowed(m) => m.first().map(|b| &b[..]),
             Outgoing::Frame(f) => Some(f),
+            _ => self.message()?.first().map(|b| &b[..]),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        match self {
-            Outgoing::Owned(m) => m.is_empty(),
-            Outgoing::Borrowed(m) => m.is_empty(),
-            Outgoing::Frame(_) => false,
-        }
+        self.message().is_some_and(Message::is_empty)
     }
 }
 
@@ -454,23 +458,17 @@ pub(crate) mod sealed {
     }
     owned!(Message, Bytes, Vec<u8>, String, Vec<Bytes>, Vec<Vec<u8>>);
 
-    impl<'a, const N: usize> Sealed<'a> for [&str; N] {
-        fn outgoing(self) -> Outgoing<'a> {
-            Outgoing::Owned(Message::from(self))
-        }
+    /// Arrays of frames: converted into a message.
+    macro_rules! owned_array {
+        ($($t:ty),*) => {$(
+            impl<'a, const N: usize> Sealed<'a> for [$t; N] {
+                fn outgoing(self) -> Outgoing<'a> {
+                    Outgoing::Owned(Message::from(self))
+                }
+            }
+        )*};
     }
-
-    impl<'a, const N: usize> Sealed<'a> for [Bytes; N] {
-        fn outgoing(self) -> Outgoing<'a> {
-            Outgoing::Owned(Message::from(self))
-        }
-    }
-
-    impl<'a, const N: usize> Sealed<'a> for [&[u8]; N] {
-        fn outgoing(self) -> Outgoing<'a> {
-            Outgoing::Owned(Message::from(self))
-        }
-    }
+    owned_array!(&str, Bytes, &[u8]);
 
     /// A borrowed single frame: encoded from the borrow when small. A large one is copied
     /// here, before any lock is taken, and then written from that copy without another.

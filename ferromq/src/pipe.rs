@@ -131,13 +131,13 @@ impl Batch {
     /// Appends a message's frames; returns how many bytes they take on the wire.
     fn encode(&mut self, msg: &Outgoing) -> usize {
         let msg = match msg {
-            Outgoing::Owned(m) => m,
-            Outgoing::Borrowed(m) => *m,
             Outgoing::Frame(f) => {
                 encode::header(&mut self.enc, f.len(), false, false);
                 self.enc.extend_from_slice(f);
                 return ferromq_zmtp::frame::header_len(f.len()) + f.len();
             }
+            Outgoing::Owned(m) => m,
+            Outgoing::Borrowed(m) => *m,
         };
         let n = msg.len();
         let mut added = 0;

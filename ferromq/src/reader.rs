@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use ferromq_zmtp::{Connection, Event};
+use ferromq_zmtp::{Connection, Event, Frame};
 use tokio::sync::Notify;
 
 use crate::core::{PeerId, SocketCore};
@@ -288,27 +288,10 @@ impl Decoder {
         loop {
             // Whole message frames first, past the general event machinery.
             while let Some(f) = self.conn.poll_frame() {
-                if !f.more && self.frames.is_empty() {
-                    self.batch.push(Message::from(f.data));
-                } else {
-                    self.frames.push(f.data);
-                    if !f.more {
-                        self.batch
-                            .push(Message::from(std::mem::take(&mut self.frames)));
-                    }
-                }
+                self.frame(f);
             }
             match self.conn.poll_event() {
-                Ok(Some(Event::Frame(f))) if !f.more && self.frames.is_empty() => {
-                    self.batch.push(Message::from(f.data)); // single frame: no allocation
-                }
-                Ok(Some(Event::Frame(f))) => {
-                    self.frames.push(f.data);
-                    if !f.more {
-                        self.batch
-                            .push(Message::from(std::mem::take(&mut self.frames)));
-                    }
-                }
+                Ok(Some(Event::Frame(f))) => self.frame(f),
                 // A publisher takes SUBSCRIBE and CANCEL as the subscription messages that
                 // ZMTP 3.0 peers send as data; other sockets ignore them. PINGs are answered
                 // by the protocol layer.
@@ -322,6 +305,20 @@ impl Decoder {
                 Ok(None) => return true,
                 Err(_) => return false,
             }
+        }
+    }
+
+    /// Adds a data frame to the message it belongs to; a whole message goes to `batch`.
+    #[inline]
+    fn frame(&mut self, f: Frame) {
+        if !f.more && self.frames.is_empty() {
+            self.batch.push(Message::from(f.data)); // single frame: no allocation
+            return;
+        }
+        self.frames.push(f.data);
+        if !f.more {
+            self.batch
+                .push(Message::from(std::mem::take(&mut self.frames)));
         }
     }
 

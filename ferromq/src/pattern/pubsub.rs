@@ -306,8 +306,7 @@ impl Subscriber {
             }
             let mut keep = before;
             for i in before..out.len() {
-                let topic = out[i].first().map(|f| &f[..]).unwrap_or(&[]);
-                if self.topics.matches(topic) {
+                if self.wants(&out[i]) {
                     out.swap(keep, i);
                     keep += 1;
                 }
@@ -322,12 +321,17 @@ impl Subscriber {
     /// The next message matching a subscription; others are dropped.
     pub fn recv(&mut self, inbox: &mut Inbox) -> Option<Message> {
         while let Some((_, _, msg)) = inbox.pop() {
-            let topic = msg.first().map(|f| &f[..]).unwrap_or(&[]);
-            if self.topics.matches(topic) {
+            if self.wants(&msg) {
                 return Some(msg);
             }
         }
         None
+    }
+
+    /// Whether a subscription matches the message's first frame.
+    fn wants(&self, msg: &Message) -> bool {
+        let topic = msg.first().map(|f| &f[..]).unwrap_or(&[]);
+        self.topics.matches(topic)
     }
 }
 

@@ -197,21 +197,8 @@ impl InprocPipe {
         let mut s = lock(&self.state);
         let was_full = Self::full(&s);
         let n = s.msgs.len().min(max);
-        let small: usize = s
-            .msgs
-            .iter()
-            .take(n)
-            .map(|q| match q {
-                Queued::Small(len) => *len,
-                Queued::Msg(_) => 0,
-            })
-            .sum();
-        let mut arena = if small > 0 {
-            s.arena.split_to(small)
-        } else {
-            BytesMut::new()
-        };
-        out.extend(s.msgs.drain(..n).map(|q| match q {
+        let PipeState { msgs, arena, .. } = &mut *s;
+        out.extend(msgs.drain(..n).map(|q| match q {
             Queued::Msg(m) => m,
             Queued::Small(0) => Message::from(Bytes::new()), // pins no chunk
             Queued::Small(len) => Message::from(arena.split_to(len).freeze()),
