@@ -4,7 +4,10 @@
 //! no queue node); the connection's writer takes the whole batch in one swap and writes it with
 //! as few syscalls as it can. When the batch holds [`ENCODE_CAP`] bytes, further messages wait
 //! as whole [`Message`]s; those count against the high-water mark, as in libzmq, where messages
-//! already taken by the engine's encoder do not.
+//! already taken by the engine's encoder do not. A message that the batch holds by reference
+//! (a frame of [`ZERO_COPY_MIN`] bytes or more) counts too: it keeps its own memory, as a
+//! waiting message does, so a sender held at its HWM holds `sndhwm` large messages, as libzmq's
+//! does, and not the batch's worth more.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -47,6 +50,8 @@ struct OutState {
     batch: Batch,
     /// Bytes in `batch`.
     encoded: usize,
+    /// Messages in `batch` that hold a frame by reference: they count against the HWM.
+    held: usize,
     /// Messages waiting for room in the batch: the HWM applies to these.
     pending: VecDeque<Message>,
     hwm: usize,
@@ -182,6 +187,12 @@ impl Batch {
     }
 }
 
+/// Whether the batch would hold one of the message's frames by reference.
+fn holds_by_reference(msg: &Outgoing) -> bool {
+    msg.message()
+        .is_some_and(|m| m.iter().any(|f| f.len() >= ZERO_COPY_MIN))
+}
+
 /// Keeps what the sender locks and what the writer parks on in separate cache lines (two
 /// lines, for the adjacent-line prefetcher), so that neither invalidates the other's.
 #[repr(align(128))]
@@ -211,6 +222,7 @@ impl OutPipe {
             state: Padded(Mutex::new(OutState {
                 batch: Batch::default(),
                 encoded: 0,
+                held: 0,
                 pending: VecDeque::new(),
                 hwm,
                 conflate: false,
@@ -231,7 +243,7 @@ impl OutPipe {
     /// wakes whoever waits for room (a poller, a proxy) when it takes the batch.
     pub(crate) fn has_room(&self) -> bool {
         let mut s = self.lock();
-        let room = !s.closed && (s.conflate || s.encoded < ENCODE_CAP || s.pending.len() < s.hwm);
+        let room = !s.closed && (s.conflate || s.encoded < ENCODE_CAP || s.queued() < s.hwm);
         if !room {
             s.full_seen = true;
         }
@@ -255,13 +267,16 @@ impl OutPipe {
             // Only the newest message waits; an older one not yet taken is replaced.
             s.pending.clear();
             s.pending.push_back(msg.into_owned());
-        } else if s.pending.is_empty() && s.encoded < ENCODE_CAP {
+        } else if s.pending.is_empty()
+            && s.encoded < ENCODE_CAP
+            && (s.held < s.hwm || !holds_by_reference(&msg))
+        {
             let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
             s.encode(&msg);
             if direct && s.write_direct() {
                 return Ok(()); // on the wire; the writer stays parked
             }
-        } else if s.pending.len() < s.hwm {
+        } else if s.queued() < s.hwm {
             s.pending.push_back(msg.into_owned());
         } else {
             s.full_seen = true;
@@ -317,6 +332,7 @@ impl OutPipe {
         }
         std::mem::swap(&mut s.batch, batch);
         s.encoded = 0;
+        s.held = 0;
         // The batch is empty again: a sender blocked at the high-water mark can now move the
         // waiting messages into it, and add its own.
         Taken::Data { freed }
@@ -351,6 +367,7 @@ impl OutPipe {
         s.batch = Batch::default();
         s.pending.clear();
         s.encoded = 0;
+        s.held = 0;
         s.direct = None;
         drop(s);
         self.engine.0.notify_one();
@@ -394,6 +411,7 @@ impl OutState {
     fn consume(&mut self, n: usize) {
         self.encoded -= n;
         if self.encoded == 0 {
+            self.held = 0;
             self.batch.enc.clear();
             self.batch.large.clear();
         } else {
@@ -403,7 +421,17 @@ impl OutState {
 
     #[inline]
     fn encode(&mut self, msg: &Outgoing) {
+        let large = self.batch.large.len();
         self.encoded += self.batch.encode(msg);
+        if self.batch.large.len() > large {
+            self.held += 1;
+        }
+    }
+
+    /// Messages that count against the high-water mark: those waiting, and those the batch
+    /// holds by reference.
+    fn queued(&self) -> usize {
+        self.pending.len() + self.held
     }
 
     /// Encodes waiting messages into the batch while it has room.
@@ -434,23 +462,60 @@ mod tests {
         batch.parts().collect::<Vec<_>>().concat()
     }
 
+    /// Copies enough bytes into the pipe's batch to fill it (frames small enough to be copied).
+    fn fill_batch(pipe: &OutPipe) {
+        let frame = vec![1u8; ZERO_COPY_MIN - 1];
+        while pipe.lock().encoded < ENCODE_CAP {
+            pipe.push(Outgoing::Frame(&frame)).unwrap();
+        }
+    }
+
     #[test]
     fn hwm_counts_messages_waiting_beyond_the_batch() {
         let pipe = OutPipe::new(2);
-        let big = Bytes::from(vec![1u8; ENCODE_CAP]);
-        // The first message fills the batch; two more wait; the fourth is refused.
-        pipe.push(Outgoing::Owned(Message::from(big.clone())))
-            .unwrap();
+        // Copied messages fill the batch without counting; two more wait; the next is
+        // refused.
+        fill_batch(&pipe);
         pipe.push(Outgoing::Owned(Message::from("a"))).unwrap();
         pipe.push(Outgoing::Owned(Message::from("b"))).unwrap();
         assert!(!pipe.has_room());
         assert!(pipe.push(Outgoing::Owned(Message::from("c"))).is_err());
         let mut batch = Batch::default();
         assert!(matches!(pipe.take(&mut batch), Taken::Data { freed: true }));
-        // Large frames go by reference.
-        assert!(batch.parts().any(|c| c.as_ptr() == big.as_ptr()));
         assert_eq!(drain(&pipe), b"\x00\x01a\x00\x01b");
         assert!(pipe.is_empty());
+    }
+
+    #[test]
+    fn messages_held_by_reference_count_against_the_hwm() {
+        let pipe = OutPipe::new(3);
+        let big = Bytes::from(vec![1u8; ZERO_COPY_MIN]);
+        let large = || Outgoing::Owned(Message::from(big.clone()));
+        // Three large messages would fit the batch by size, but each keeps its own memory.
+        for _ in 0..3 {
+            pipe.push(large()).unwrap();
+        }
+        assert!(pipe.push(large()).is_err());
+        // A small message is copied into the batch: it still goes.
+        pipe.push(Outgoing::Frame(b"small")).unwrap();
+        let mut batch = Batch::default();
+        assert!(matches!(pipe.take(&mut batch), Taken::Data { freed: true }));
+        // Large frames go by reference.
+        assert_eq!(
+            batch.parts().filter(|c| c.as_ptr() == big.as_ptr()).count(),
+            3
+        );
+        // Taken by the writer, they no longer count.
+        for _ in 0..3 {
+            pipe.push(large()).unwrap();
+        }
+        assert!(pipe.push(large()).is_err());
+        // A batch over its size waits whole: they count there too, then wait.
+        let pipe = OutPipe::new(2);
+        fill_batch(&pipe);
+        pipe.push(large()).unwrap();
+        pipe.push(large()).unwrap();
+        assert!(pipe.push(large()).is_err());
     }
 
     #[test]
@@ -505,8 +570,7 @@ mod tests {
     #[test]
     fn a_refused_sender_is_woken_even_after_a_command_drained_the_queue() {
         let pipe = OutPipe::new(1);
-        pipe.push(Outgoing::Owned(Message::from(vec![0u8; ENCODE_CAP])))
-            .unwrap();
+        fill_batch(&pipe);
         pipe.push(Outgoing::Owned(Message::from("waits"))).unwrap();
         assert!(pipe
             .push(Outgoing::Owned(Message::from("refused")))
