@@ -695,7 +695,12 @@ impl SocketCore {
     /// A publisher takes the subscriptions its inproc peers sent (there is no I/O thread to
     /// do it, as for tcp): before each send and receive, like libzmq's command processing.
     fn absorb(st: &mut State) {
-        let State { inbox, pattern, .. } = st;
+        let State {
+            inbox,
+            pattern,
+            peers,
+            ..
+        } = st;
         let Some(publisher) = pattern.publisher() else {
             return;
         };
@@ -708,7 +713,7 @@ impl SocketCore {
             };
             pipe.pop_many(&mut msgs, usize::MAX);
             for msg in msgs.drain(..) {
-                publisher.input(id, msg, inbox);
+                publisher.input(id, msg, inbox, peers);
             }
         }
     }
@@ -717,13 +722,18 @@ impl SocketCore {
     /// queue is at its high-water mark: the reader must then wait on its `room` notifier.
     pub fn deliver(&self, id: PeerId, batch: &mut Vec<Message>) -> bool {
         let mut st = self.state();
-        let State { inbox, pattern, .. } = &mut *st;
+        let State {
+            inbox,
+            pattern,
+            peers,
+            ..
+        } = &mut *st;
         if let Some(publisher) = pattern.publisher() {
             // PUB and XPUB take subscriptions in the I/O thread: a PUB application never
             // receives, yet its filter must follow its subscribers.
             let was_empty = inbox.active.is_empty();
             for msg in batch.drain(..) {
-                publisher.input(id, msg, inbox);
+                publisher.input(id, msg, inbox, peers);
             }
             let now_readable = was_empty && !inbox.active.is_empty();
             drop(st);

@@ -227,3 +227,40 @@ fn xpub_hears_the_topics_a_leaving_subscriber_took_with_it() {
     xpub.set_rcvtimeo(200).unwrap();
     assert!(matches!(xpub.recv(), Err(ferromq::Error::TimedOut)));
 }
+
+#[test]
+fn a_message_matching_several_topics_of_a_subscriber_reaches_it_once() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let xpub = ferro(&ctx, T::Xpub);
+    let ep = ferro_bind(&xpub);
+    // One subscriber with three topics that all match "news", one with a topic of its own.
+    let (all, x) = (libzmq(&zctx, zmq::SUB), libzmq(&zctx, zmq::SUB));
+    for topic in [&b""[..], b"n", b"ne"] {
+        all.set_subscribe(topic).unwrap();
+    }
+    x.set_subscribe(b"x").unwrap();
+    all.connect(&ep).unwrap();
+    x.connect(&ep).unwrap();
+    let mut heard = Vec::new();
+    while heard.len() < 4 {
+        heard.push(recv_poking(&xpub, &[&all, &x])[0].clone());
+    }
+    heard.sort();
+    assert_eq!(heard, [&b"\x01"[..], b"\x01n", b"\x01ne", b"\x01x"]);
+    for m in ["news", "x-1", "other", "x-end"] {
+        xpub.send(m).unwrap();
+    }
+    let received = |s: &zmq::Socket, n: usize| -> Vec<Vec<u8>> {
+        let mut got: Vec<Vec<u8>> = (0..n).map(|_| s.recv_bytes(0).unwrap()).collect();
+        s.set_rcvtimeo(200).unwrap();
+        if let Ok(extra) = s.recv_bytes(0) {
+            got.push(extra);
+        }
+        got
+    };
+    assert_eq!(
+        received(&all, 4),
+        [&b"news"[..], b"x-1", b"other", b"x-end"]
+    );
+    assert_eq!(received(&x, 2), [&b"x-1"[..], b"x-end"]);
+}

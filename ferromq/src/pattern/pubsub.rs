@@ -7,22 +7,27 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use bytes::{BufMut, Bytes, BytesMut};
 use ferromq_zmtp::Command;
 
-use crate::core::{IdMap, Inbox, PeerId, Peers};
+use crate::core::{IdMap, Inbox, Out, PeerId, Peers};
 use crate::message::Outgoing;
 use crate::{Error, Message, Result};
 
 /// Topics and a value per topic, matched by prefix. A message matches every topic it starts
 /// with; only the topic lengths in use are looked up, so a match costs a few hash lookups and
-/// nothing recurses on peer input, however long a topic is.
+/// nothing recurses on peer input, however long a topic is. The empty topic (everything, the
+/// most common subscription) is kept aside: matching it hashes nothing.
 pub(crate) struct PrefixSet<V> {
+    /// The empty topic's value.
+    everything: Option<V>,
+    /// Every other topic.
     topics: HashMap<Bytes, V>,
-    /// How many topics there are of each length.
+    /// How many of `topics` there are of each length.
     lengths: BTreeMap<usize, usize>,
 }
 
 impl<V: Default> PrefixSet<V> {
     fn new() -> Self {
         PrefixSet {
+            everything: None,
             topics: HashMap::new(),
             lengths: BTreeMap::new(),
         }
@@ -30,6 +35,9 @@ impl<V: Default> PrefixSet<V> {
 
     /// The value for `topic`, created empty if new.
     fn entry(&mut self, topic: &Bytes) -> &mut V {
+        if topic.is_empty() {
+            return self.everything.get_or_insert_with(V::default);
+        }
         if !self.topics.contains_key(topic) {
             *self.lengths.entry(topic.len()).or_default() += 1;
         }
@@ -37,11 +45,16 @@ impl<V: Default> PrefixSet<V> {
     }
 
     fn get_mut(&mut self, topic: &[u8]) -> Option<&mut V> {
+        if topic.is_empty() {
+            return self.everything.as_mut();
+        }
         self.topics.get_mut(topic)
     }
 
     fn remove(&mut self, topic: &[u8]) {
-        if self.topics.remove(topic).is_some() {
+        if topic.is_empty() {
+            self.everything = None;
+        } else if self.topics.remove(topic).is_some() {
             if let Some(n) = self.lengths.get_mut(&topic.len()) {
                 *n -= 1;
                 if *n == 0 {
@@ -51,24 +64,51 @@ impl<V: Default> PrefixSet<V> {
         }
     }
 
-    /// Whether some topic is a prefix of `data`. The empty topic (everything) is answered
-    /// without hashing: it is the common subscription, checked on every message.
-    fn matches(&self, data: &[u8]) -> bool {
+    /// The non-empty topics that `data` is long enough to start with, as prefixes of it.
+    fn prefixes<'s, 'd>(
+        &'s self,
+        data: &'d [u8],
+    ) -> impl Iterator<Item = &'d [u8]> + use<'s, 'd, V> {
         self.lengths
             .range(..=data.len())
-            .any(|(&len, _)| len == 0 || self.topics.contains_key(&data[..len]))
+            .map(|(&len, _)| &data[..len])
+    }
+
+    /// Whether some topic is a prefix of `data`.
+    fn matches(&self, data: &[u8]) -> bool {
+        self.everything.is_some()
+            || self
+                .prefixes(data)
+                .any(|prefix| self.topics.contains_key(prefix))
     }
 
     /// Every value whose topic is a prefix of `data`.
-    fn matching<'a>(&'a self, data: &'a [u8]) -> impl Iterator<Item = &'a V> + 'a {
-        self.lengths
-            .range(..=data.len())
-            .filter_map(move |(&len, _)| self.topics.get(&data[..len]))
+    fn matching<'s, 'd>(&'s self, data: &'d [u8]) -> impl Iterator<Item = &'s V> + use<'s, 'd, V> {
+        self.everything.iter().chain(
+            self.prefixes(data)
+                .filter_map(|prefix| self.topics.get(prefix)),
+        )
+    }
+
+    /// Every topic, in lexicographic order (the empty one first).
+    fn topics(&self) -> Vec<Bytes> {
+        let mut topics: Vec<Bytes> = self.topics.keys().cloned().collect();
+        topics.sort_unstable();
+        if self.everything.is_some() {
+            topics.insert(0, Bytes::new());
+        }
+        topics
+    }
+
+    /// Every topic with its value.
+    fn iter_mut(&mut self) -> impl Iterator<Item = (Bytes, &mut V)> {
+        let everything = self.everything.iter_mut().map(|v| (Bytes::new(), v));
+        everything.chain(self.topics.iter_mut().map(|(t, v)| (t.clone(), v)))
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
-        self.topics.is_empty()
+        self.everything.is_none() && self.topics.is_empty()
     }
 }
 
@@ -113,7 +153,9 @@ fn parse_subscription(msg: &Message) -> Option<(bool, Bytes)> {
 
 /// PUB and XPUB: fan-out to the peers subscribed to a prefix of the message.
 pub(crate) struct Publisher {
-    subscriptions: PrefixSet<IdMap<()>>,
+    /// Per topic, the peers subscribed to it, each with where its messages go (a peer's
+    /// outgoing side is fixed while it is attached): a send looks nothing up per peer.
+    subscriptions: PrefixSet<IdMap<Out>>,
     /// XPUB: subscriptions are handed to the application.
     xpub: bool,
     /// `xpub_verbose`: pass every subscribe, not only the first for a topic.
@@ -121,7 +163,7 @@ pub(crate) struct Publisher {
     /// `xpub_nodrop`: when a matching subscriber is at its high-water mark, the send would
     /// block instead of dropping the message for that subscriber.
     pub nodrop: bool,
-    /// Scratch list of matching peers, reused across sends.
+    /// Scratch list of matching peers when several topics match, reused across sends.
     targets: Vec<PeerId>,
 }
 
@@ -141,26 +183,41 @@ impl Publisher {
     /// peer has room.
     pub fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &Peers) -> Result<Option<Outgoing<'m>>> {
         let topic = msg.first().expect("messages have a frame");
+        let (first, several) = {
+            let mut sets = self.subscriptions.matching(topic);
+            (sets.next(), sets.next().is_some())
+        };
+        let Some(first) = first else {
+            return Ok(None); // nobody wants it
+        };
+        if !several {
+            // One matching topic (the common case): its peers, each once.
+            if self.nodrop && first.values().any(|out| !out.has_room()) {
+                return Ok(Some(msg)); // would block: nobody gets it yet
+            }
+            for out in first.values() {
+                let _ = out.push(msg.reborrow());
+            }
+            return Ok(None);
+        }
+        // A peer subscribed to several matching topics gets the message once.
         self.targets.clear();
         for subscribers in self.subscriptions.matching(topic) {
             self.targets.extend(subscribers.keys());
         }
         self.targets.sort_unstable();
         self.targets.dedup();
-        if self.nodrop {
-            let full = self
-                .targets
+        let outs = || {
+            self.targets
                 .iter()
                 .filter_map(|&id| peers.get(id))
-                .any(|p| !p.out.has_room());
-            if full {
-                return Ok(Some(msg)); // would block: nobody gets it yet
-            }
+                .map(|p| &p.out)
+        };
+        if self.nodrop && outs().any(|out| !out.has_room()) {
+            return Ok(Some(msg));
         }
-        for &id in &self.targets {
-            if let Some(p) = peers.get(id) {
-                let _ = p.out.push(msg.reborrow());
-            }
+        for out in outs() {
+            let _ = out.push(msg.reborrow());
         }
         Ok(None)
     }
@@ -168,7 +225,7 @@ impl Publisher {
     /// Handles a message from a peer: subscriptions update the filter (and, on an XPUB, reach
     /// the application when they change it); other messages reach an XPUB application as they
     /// are and are dropped by a PUB.
-    pub fn input(&mut self, id: PeerId, msg: Message, inbox: &mut Inbox) {
+    pub fn input(&mut self, id: PeerId, msg: Message, inbox: &mut Inbox, peers: &Peers) {
         let Some((subscribe, topic)) = parse_subscription(&msg) else {
             if self.xpub {
                 inbox.push(id, msg);
@@ -176,9 +233,12 @@ impl Publisher {
             return;
         };
         let tell = if subscribe {
-            let peers = self.subscriptions.entry(&topic);
-            let first = peers.is_empty();
-            let added = peers.insert(id, ()).is_none();
+            let Some(peer) = peers.get(id) else {
+                return; // the peer left: its subscription means nothing now
+            };
+            let subscribers = self.subscriptions.entry(&topic);
+            let first = subscribers.is_empty();
+            let added = subscribers.insert(id, peer.out.clone()).is_none();
             (first && added) || self.verbose
         } else {
             let (removed, last) = match self.subscriptions.get_mut(&topic) {
@@ -198,9 +258,9 @@ impl Publisher {
     /// A peer left: its subscriptions go; an XPUB learns of topics nobody wants any more.
     pub fn detach(&mut self, id: PeerId, inbox: &mut Inbox) {
         let mut emptied = Vec::new();
-        for (topic, peers) in self.subscriptions.topics.iter_mut() {
+        for (topic, peers) in self.subscriptions.iter_mut() {
             if peers.remove(&id).is_some() && peers.is_empty() {
-                emptied.push(topic.clone());
+                emptied.push(topic);
             }
         }
         for topic in emptied {
@@ -265,10 +325,8 @@ impl Subscriber {
         let Some(peer) = peers.get(id) else { return };
         let Some(minor) = peer.zmtp_minor else { return };
         // In lexicographic order, as libzmq walks its trie: deterministic for the peer.
-        let mut topics: Vec<&Bytes> = self.topics.topics.keys().collect();
-        topics.sort_unstable();
-        for topic in topics {
-            peer.out.subscription(true, topic, minor);
+        for topic in self.topics.topics() {
+            peer.out.subscription(true, &topic, minor);
         }
     }
 
