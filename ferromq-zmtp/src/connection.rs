@@ -278,36 +278,55 @@ impl Connection {
     /// `None` for anything else (a command, a partial or oversized frame, a protocol error, or
     /// no input), which [`poll_event`](Self::poll_event) then handles. A receiver's fast
     /// path: it returns exactly what `poll_event` would, without its general machinery.
-    #[inline]
     pub fn poll_frame(&mut self) -> Option<Frame> {
+        let mut frame = None;
+        self.poll_frames_upto(1, |f| frame = Some(f));
+        frame
+    }
+
+    /// Hands `each` every whole message frame at the front of the input, in order, and
+    /// returns how many there were: [`poll_frame`](Self::poll_frame) in a loop, for less. The
+    /// frames are cut from one shared piece of the input (one reference count taken for the
+    /// run, then one per frame), where each `poll_frame` splits the input anew. What stops
+    /// the run (a command, a partial or oversized frame, a protocol error, the end of the
+    /// input) is left to [`poll_event`](Self::poll_event).
+    pub fn poll_frames(&mut self, each: impl FnMut(Frame)) -> usize {
+        self.poll_frames_upto(usize::MAX, each)
+    }
+
+    fn poll_frames_upto(&mut self, most: usize, mut each: impl FnMut(Frame)) -> usize {
         if !matches!(self.state, State::Traffic) {
-            return None;
+            return 0;
         }
-        let &flags = self.rx.first()?;
-        if flags & !(MORE | LONG) != 0 {
-            return None; // a command, or reserved bits set
-        }
-        let (header_len, size) = if flags & LONG == 0 {
-            (2, u64::from(*self.rx.get(1)?))
-        } else {
-            let size = self.rx.get(1..9)?;
-            (9, u64::from_be_bytes(size.try_into().ok()?))
-        };
         let max = self
             .config
             .max_msg_size
             .map_or(ABSOLUTE_MAX_SIZE, |m| m.min(ABSOLUTE_MAX_SIZE));
-        // Cannot overflow once below the maximum: size <= 2^47.
-        if size > max || self.rx.len() < header_len + size as usize {
-            return None;
+        let (mut end, mut count) = (0, 0);
+        while count < most {
+            match whole_data_frame(&self.rx[end..], max) {
+                Some((_, header_len, size)) => end += header_len + size,
+                None => break,
+            }
+            count += 1;
         }
-        let mut data = self.rx.split_to(header_len + size as usize).freeze();
-        data.advance(header_len);
+        if count == 0 {
+            return 0;
+        }
         self.want = 0;
-        Some(Frame {
-            more: flags & MORE != 0,
-            data,
-        })
+        let run = self.rx.split_to(end).freeze();
+        let mut at = 0;
+        while at < end {
+            let (more, header_len, size) =
+                whole_data_frame(&run[at..], max).expect("checked above");
+            at += header_len;
+            each(Frame {
+                more,
+                data: run.slice(at..at + size),
+            });
+            at += size;
+        }
+        count
     }
 
     /// Decodes the next event from the input buffer. `Ok(None)`: more bytes are needed.
@@ -477,4 +496,25 @@ impl Connection {
             metadata,
         })
     }
+}
+
+/// Whether `input` starts with a whole message frame of at most `max` bytes: its MORE flag,
+/// header length and size.
+#[inline]
+fn whole_data_frame(input: &[u8], max: u64) -> Option<(bool, usize, usize)> {
+    let &flags = input.first()?;
+    if flags & !(MORE | LONG) != 0 {
+        return None; // a command, or reserved bits set
+    }
+    let (header_len, size) = if flags & LONG == 0 {
+        (2, u64::from(*input.get(1)?))
+    } else {
+        let size = input.get(1..9)?;
+        (9, u64::from_be_bytes(size.try_into().ok()?))
+    };
+    // Cannot overflow once below the maximum: size <= 2^47.
+    if size > max || input.len() - header_len < size as usize {
+        return None;
+    }
+    Some((flags & MORE != 0, header_len, size as usize))
 }

@@ -324,8 +324,9 @@ proptest! {
         prop_assert_eq!(got, messages);
     }
 
-    /// The receiver's fast path, `poll_frame`, yields exactly what `poll_event` would: the
-    /// same frames, and leaves to it every command, partial or oversized frame and error.
+    /// The receiver's fast paths, `poll_frame` and `poll_frames`, yield exactly what
+    /// `poll_event` would: the same frames, and leave to it every command, partial or
+    /// oversized frame and error.
     #[test]
     fn poll_frame_agrees_with_poll_event(
         messages in prop::collection::vec(
@@ -344,7 +345,8 @@ proptest! {
         }
         wire.extend_from_slice(&garbage);
         let cut = cut.index(wire.len() + 1);
-        let run = |fast: bool| {
+        // 0: poll_event alone; 1: poll_frame first; 2: poll_frames first.
+        let run = |fast: u8| {
             let (mut rx, _tx) = established(SocketType::Pull, SocketType::Push);
             let mut cfg = Config::new(SocketType::Pull);
             cfg.max_msg_size = max;
@@ -361,11 +363,16 @@ proptest! {
             for part in [&wire[..cut], &wire[cut..]] {
                 rx.feed(part);
                 loop {
-                    if fast {
+                    if fast == 1 {
                         if let Some(f) = rx.poll_frame() {
                             seen.push(format!("{:?}", Event::Frame(f)));
                             continue;
                         }
+                    }
+                    if fast == 2
+                        && rx.poll_frames(|f| seen.push(format!("{:?}", Event::Frame(f)))) > 0
+                    {
+                        continue;
                     }
                     match rx.poll_event() {
                         Ok(Some(e)) => seen.push(format!("{e:?}")),
@@ -379,7 +386,9 @@ proptest! {
             }
             seen
         };
-        prop_assert_eq!(run(true), run(false));
+        let slow = run(0);
+        prop_assert_eq!(run(1), slow.clone());
+        prop_assert_eq!(run(2), slow);
     }
 
     /// Garbage never panics, whether it arrives as the greeting or after the handshake.

@@ -287,9 +287,13 @@ impl Decoder {
     fn decode(&mut self) -> bool {
         loop {
             // Whole message frames first, past the general event machinery.
-            while let Some(f) = self.conn.poll_frame() {
-                self.frame(f);
-            }
+            let Decoder {
+                conn,
+                batch,
+                frames,
+                ..
+            } = self;
+            conn.poll_frames(|f| Self::add_frame(batch, frames, f));
             match self.conn.poll_event() {
                 Ok(Some(Event::Frame(f))) => self.frame(f),
                 // A publisher takes SUBSCRIBE and CANCEL as the subscription messages that
@@ -309,16 +313,19 @@ impl Decoder {
     }
 
     /// Adds a data frame to the message it belongs to; a whole message goes to `batch`.
-    #[inline]
     fn frame(&mut self, f: Frame) {
-        if !f.more && self.frames.is_empty() {
-            self.batch.push(Message::from(f.data)); // single frame: no allocation
+        Self::add_frame(&mut self.batch, &mut self.frames, f);
+    }
+
+    #[inline]
+    fn add_frame(batch: &mut Vec<Message>, frames: &mut Vec<Bytes>, f: Frame) {
+        if !f.more && frames.is_empty() {
+            batch.push(Message::from(f.data)); // single frame: no allocation
             return;
         }
-        self.frames.push(f.data);
+        frames.push(f.data);
         if !f.more {
-            self.batch
-                .push(Message::from(std::mem::take(&mut self.frames)));
+            batch.push(Message::from(std::mem::take(frames)));
         }
     }
 
