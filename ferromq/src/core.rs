@@ -753,6 +753,11 @@ impl SocketCore {
                 q.msgs.push_back(newest);
             }
             batch.clear();
+        } else if q.msgs.is_empty() {
+            // The usual case (the application keeps up): trade buffers instead of moving
+            // each message. The emptied queue's buffer serves the next batch.
+            let queued = std::mem::replace(&mut q.msgs, VecDeque::from(std::mem::take(batch)));
+            *batch = Vec::from(queued);
         } else {
             q.msgs.extend(batch.drain(..));
         }
