@@ -472,6 +472,7 @@ pub(crate) mod sealed {
 
     /// A borrowed single frame: encoded from the borrow when small. A large one is copied
     /// here, before any lock is taken, and then written from that copy without another.
+    #[inline]
     fn borrowed(frame: &[u8]) -> Outgoing<'_> {
         if frame.len() >= crate::pipe::ZERO_COPY_MIN {
             Outgoing::Owned(Message::from(Bytes::copy_from_slice(frame)))
@@ -483,6 +484,7 @@ pub(crate) mod sealed {
     macro_rules! frame {
         ($($t:ty),*) => {$(
             impl<'a> Sealed<'a> for &'a $t {
+                #[inline]
                 fn outgoing(self) -> Outgoing<'a> {
                     borrowed(self.as_ref())
                 }
@@ -493,6 +495,7 @@ pub(crate) mod sealed {
 
     /// Small frames are copied; large ones shared.
     impl<'a> Sealed<'a> for &'a Bytes {
+        #[inline]
         fn outgoing(self) -> Outgoing<'a> {
             if self.len() >= crate::pipe::ZERO_COPY_MIN {
                 Outgoing::Owned(Message::from(self.clone()))
@@ -503,12 +506,14 @@ pub(crate) mod sealed {
     }
 
     impl<'a, const N: usize> Sealed<'a> for &'a [u8; N] {
+        #[inline]
         fn outgoing(self) -> Outgoing<'a> {
             borrowed(self)
         }
     }
 
     impl<'a> Sealed<'a> for &'a Message {
+        #[inline]
         fn outgoing(self) -> Outgoing<'a> {
             Outgoing::Borrowed(self)
         }

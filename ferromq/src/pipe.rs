@@ -136,10 +136,19 @@ impl Batch {
     /// Appends a message's frames; returns how many bytes they take on the wire.
     fn encode(&mut self, msg: &Outgoing) -> usize {
         let msg = match msg {
+            // A short single frame: flags 0, a one-byte size.
+            Outgoing::Frame(f) if f.len() <= 255 => {
+                self.enc.reserve(2 + f.len());
+                self.enc.extend_from_slice(&[0, f.len() as u8]);
+                self.enc.extend_from_slice(f);
+                return 2 + f.len();
+            }
             Outgoing::Frame(f) => {
+                let len = ferromq_zmtp::frame::header_len(f.len()) + f.len();
+                self.enc.reserve(len);
                 encode::header(&mut self.enc, f.len(), false, false);
                 self.enc.extend_from_slice(f);
-                return ferromq_zmtp::frame::header_len(f.len()) + f.len();
+                return len;
             }
             Outgoing::Owned(m) => m,
             Outgoing::Borrowed(m) => *m,
