@@ -134,15 +134,22 @@ impl Batch {
 
 impl Batch {
     /// Appends a message's frames; returns how many bytes they take on the wire.
+    #[inline]
     fn encode(&mut self, msg: &Outgoing) -> usize {
-        let msg = match msg {
-            // A short single frame: flags 0, a one-byte size.
+        match msg {
+            // A short single frame (the common small send): flags 0, a one-byte size.
             Outgoing::Frame(f) if f.len() <= 255 => {
                 self.enc.reserve(2 + f.len());
                 self.enc.extend_from_slice(&[0, f.len() as u8]);
                 self.enc.extend_from_slice(f);
-                return 2 + f.len();
+                2 + f.len()
             }
+            _ => self.encode_any(msg),
+        }
+    }
+
+    fn encode_any(&mut self, msg: &Outgoing) -> usize {
+        let msg = match msg {
             Outgoing::Frame(f) => {
                 let len = ferromq_zmtp::frame::header_len(f.len()) + f.len();
                 self.enc.reserve(len);
@@ -262,8 +269,29 @@ impl OutPipe {
     /// Queues a message, or hands it back when the pipe is at its high-water mark. A borrowed
     /// message is encoded straight from the borrow, and copied (or cloned) only if it must
     /// wait.
+    #[inline]
     pub(crate) fn push<'m>(&self, msg: Outgoing<'m>) -> Result<(), Outgoing<'m>> {
         let mut s = self.lock();
+        // A stream's common case: the writer is busy (no direct write, nobody to wake) and
+        // the batch has room.
+        if !s.writer_parked
+            && s.pending.is_empty()
+            && s.encoded < ENCODE_CAP
+            && !s.closed
+            && !s.conflate
+            && s.held < s.hwm
+        {
+            s.encode(&msg);
+            return Ok(());
+        }
+        self.push_any(s, msg)
+    }
+
+    fn push_any<'m>(
+        &self,
+        mut s: std::sync::MutexGuard<'_, OutState>,
+        msg: Outgoing<'m>,
+    ) -> Result<(), Outgoing<'m>> {
         if s.closed {
             return Err(msg);
         }
