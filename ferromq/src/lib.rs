@@ -54,11 +54,16 @@
 //!     (`sched_yield`, at most once per 50 µs per I/O thread), and the next batch is larger.
 //!     A writer that had gone idle does not yield: a lone message is never delayed.
 //!   - The HWM counts the messages waiting beyond the batch (256 KiB), as libzmq counts its
-//!     pipe. The next send encodes them into the batch once the writer has taken it, so the
-//!     I/O thread only writes.
+//!     pipe, and those the batch holds by reference (they keep their own memory, as waiting
+//!     ones do). The next send encodes the waiting ones into the batch once the writer has
+//!     taken it, so the I/O thread only writes.
 //!   - A fan-out (PUB, XPUB) encodes each subscriber's copy from the one borrowed message.
-//! - **Receive.** Reads are 64 KiB at a time; frames are cut from the read buffer without
-//!   copying, and whole decoded batches go to the socket's inbox under one lock. A receive
+//!     Each topic keeps its subscribers' outgoing sides, so a send looks nothing up per
+//!     subscriber, and the empty topic (everything) matches without hashing.
+//! - **Receive.** Reads are 64 KiB at a time. Frames are cut from the read buffer without
+//!   copying: a run of whole frames is split off once and each frame sliced from it. Whole
+//!   decoded batches go to the socket's inbox under one lock (trading buffers with the peer's
+//!   queue when it is empty, as it is when the application keeps up). A receive
 //!   takes up to 32 messages at once into the socket's receive cache, for the patterns whose
 //!   receive keeps no state; while one peer alone has input, they move as one run. Who reads:
 //!   - A **blocking receive** that finds the inbox empty, on a socket whose only peer is one tcp
@@ -83,9 +88,10 @@
 //!   copied into the pipe's arena, a 64 KiB chunk, and the reader cuts the message from it:
 //!   one allocation per chunk rather than per message, and reference counts that only the
 //!   reader's thread touches (the sender's, once per chunk).
-//! - **Still open.** The sender's batch is behind a mutex (two atomic operations per message)
-//!   that a lock-free byte ring would replace; a wire sender is two busy threads (the caller
-//!   and the I/O thread), where a raw socket is one; a small borrowed message that waits at
+//! - **Still open.** A small message costs about 350 instructions to send and 290 to receive
+//!   (libzmq: 1,165 and 1,088), spread thin over the socket's locks, the routing, a frame's
+//!   reference count and the queues between decoder, inbox and receive cache; taking one lock
+//!   out of either side changed nothing measurable. A small borrowed message that waits at
 //!   the high-water mark is copied twice (into its own allocation, then into the batch).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
