@@ -298,10 +298,7 @@ impl Connection {
         if !matches!(self.state, State::Traffic) {
             return 0;
         }
-        let max = self
-            .config
-            .max_msg_size
-            .map_or(ABSOLUTE_MAX_SIZE, |m| m.min(ABSOLUTE_MAX_SIZE));
+        let max = self.max_frame();
         let (mut end, mut count) = (0, 0);
         while count < most {
             match whole_data_frame(&self.rx[end..], max) {
@@ -442,23 +439,31 @@ impl Connection {
         }
     }
 
+    /// The largest frame accepted: `max_msg_size`, and never more than the protocol's
+    /// absolute limit or than this target's memory can address (so that a size always fits a
+    /// `usize`, also on 32-bit targets).
+    fn max_frame(&self) -> u64 {
+        let addressable = u64::try_from(usize::MAX - 9).unwrap_or(u64::MAX);
+        self.config
+            .max_msg_size
+            .map_or(ABSOLUTE_MAX_SIZE, |m| m.min(ABSOLUTE_MAX_SIZE))
+            .min(addressable)
+    }
+
     /// Cuts the next whole frame out of the input, checking its declared size first.
     fn next_frame(&mut self) -> Result<Option<(Header, Bytes)>, Error> {
         let Some(header) = Header::decode(&self.rx)? else {
             self.want = 9;
             return Ok(None);
         };
-        let max = self
-            .config
-            .max_msg_size
-            .map_or(ABSOLUTE_MAX_SIZE, |m| m.min(ABSOLUTE_MAX_SIZE));
+        let max = self.max_frame();
         if header.size > max {
             return Err(Error::FrameTooLarge {
                 size: header.size,
                 max,
             });
         }
-        // Cannot overflow: size <= 2^47 and len <= 9.
+        // Cannot overflow: size <= usize::MAX - 9 and len <= 9.
         let total = header.len + header.size as usize;
         if self.rx.len() < total {
             self.want = total;
@@ -512,7 +517,7 @@ fn whole_data_frame(input: &[u8], max: u64) -> Option<(bool, usize, usize)> {
         let size = input.get(1..9)?;
         (9, u64::from_be_bytes(size.try_into().ok()?))
     };
-    // Cannot overflow once below the maximum: size <= 2^47.
+    // Cannot overflow once below the maximum, which leaves room for the header in a usize.
     if size > max || input.len() - header_len < size as usize {
         return None;
     }

@@ -259,7 +259,10 @@ impl OutPipe {
     /// wakes whoever waits for room (a poller, a proxy) when it takes the batch.
     pub(crate) fn has_room(&self) -> bool {
         let mut s = self.lock();
-        let room = !s.closed && (s.conflate || s.encoded < ENCODE_CAP || s.queued() < s.hwm);
+        // As `push` decides, for any message: a large one needs `queued() < hwm` even while
+        // the batch has room (for a small one this is conservative).
+        let room = !s.closed
+            && (s.conflate || (s.encoded < ENCODE_CAP && s.held < s.hwm) || s.queued() < s.hwm);
         if !room {
             s.full_seen = true;
         }
@@ -532,6 +535,9 @@ mod tests {
         for _ in 0..3 {
             pipe.push(large()).unwrap();
         }
+        // Refused, and said so beforehand (a poller, an XPUB with nodrop, must not be told
+        // otherwise).
+        assert!(!pipe.has_room());
         assert!(pipe.push(large()).is_err());
         // A small message is copied into the batch: it still goes.
         pipe.push(Outgoing::Frame(b"small")).unwrap();
