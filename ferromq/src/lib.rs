@@ -88,7 +88,7 @@
 //!   copied into the pipe's arena, a 64 KiB chunk, and the reader cuts the message from it:
 //!   one allocation per chunk rather than per message, and reference counts that only the
 //!   reader's thread touches (the sender's, once per chunk).
-//! - **Still open.** A small message costs about 350 instructions to send and 290 to receive
+//! - **Still open.** A small message costs about 290 instructions to send and 280 to receive
 //!   (libzmq: 1,165 and 1,088), spread thin over the socket's locks, the routing, a frame's
 //!   reference count and the queues between decoder, inbox and receive cache; taking one lock
 //!   out of either side changed nothing measurable. A small borrowed message that waits at
