@@ -65,6 +65,9 @@ struct Reader {
 /// One direction of an inproc connection.
 pub(crate) struct InprocPipe {
     state: Mutex<PipeState>,
+    /// The reader's side of a batch: what it took from `state` and turns into messages after
+    /// letting go of the pipe's lock. Only the reader locks it.
+    taken: Mutex<VecDeque<Queued>>,
 }
 
 struct PipeState {
@@ -97,6 +100,16 @@ enum Queued {
     Small(usize),
 }
 
+/// The message a queued entry stands for, cut from `arena` (the pipe's, or the bytes split
+/// off it with the entry) when it was copied there.
+fn cut_from(arena: &mut BytesMut, queued: Queued) -> Message {
+    match queued {
+        Queued::Msg(m) => m,
+        Queued::Small(0) => Message::from(Bytes::new()), // pins no chunk
+        Queued::Small(len) => Message::from(arena.split_to(len).freeze()),
+    }
+}
+
 /// Borrowed frames up to this size are copied into the pipe's arena.
 const ARENA_FRAME_MAX: usize = 256;
 
@@ -122,6 +135,7 @@ impl PipeState {
 impl InprocPipe {
     fn new(writer: Weak<SocketCore>, hwm: usize, conflate: bool) -> Arc<InprocPipe> {
         Arc::new(InprocPipe {
+            taken: Mutex::new(VecDeque::new()),
             state: Mutex::new(PipeState {
                 msgs: VecDeque::new(),
                 arena: BytesMut::new(),
@@ -189,20 +203,41 @@ impl InprocPipe {
         }
     }
 
-    /// Reader side: moves up to `max` messages into `out` under one lock, so that a busy
-    /// receiver does not contend with its sender for the pipe once per message. Returns
-    /// whether the pipe still holds messages. When it is found empty, the next send tells
-    /// the reader again.
+    /// Reader side: moves up to `max` messages into `out`, taking the pipe's lock once, so
+    /// that a busy receiver does not contend with its sender for the pipe once per message.
+    /// Returns whether the pipe still holds messages. When it is found empty, the next send
+    /// tells the reader again.
+    ///
+    /// Cutting a message from the arena costs a reference count: a batch with arena messages
+    /// is taken whole under the lock (the queue traded for an empty one, the arena's bytes
+    /// split off at once) and cut after the lock is released, so that the sender is not held
+    /// up meanwhile (16 B: 6.6 M to 11.6 M msg/s). Whole messages only move, and move under
+    /// the lock as before: taken the same way, 64 KiB messages ran at half speed in half the
+    /// runs (the sender refaulting a trimmed heap), which is not understood yet.
     pub fn pop_many(&self, out: &mut VecDeque<Message>, max: usize) -> bool {
         let mut s = lock(&self.state);
         let was_full = Self::full(&s);
         let n = s.msgs.len().min(max);
-        let PipeState { msgs, arena, .. } = &mut *s;
-        out.extend(msgs.drain(..n).map(|q| match q {
-            Queued::Msg(m) => m,
-            Queued::Small(0) => Message::from(Bytes::new()), // pins no chunk
-            Queued::Small(len) => Message::from(arena.split_to(len).freeze()),
-        }));
+        let mut cut = None;
+        if s.arena.is_empty() {
+            let PipeState { msgs, arena, .. } = &mut *s;
+            out.extend(msgs.drain(..n).map(|q| cut_from(arena, q)));
+        } else {
+            let mut taken = lock(&self.taken);
+            let bytes = if n == s.msgs.len() {
+                std::mem::swap(&mut *taken, &mut s.msgs);
+                s.arena.split()
+            } else {
+                taken.extend(s.msgs.drain(..n));
+                let small = taken.iter().map(|q| match q {
+                    Queued::Small(len) => *len,
+                    Queued::Msg(_) => 0,
+                });
+                let len = small.sum();
+                s.arena.split_to(len)
+            };
+            cut = Some((taken, bytes));
+        }
         let more = !s.msgs.is_empty();
         if !more {
             s.signalled = false;
@@ -213,6 +248,9 @@ impl InprocPipe {
             None
         };
         drop(s);
+        if let Some((mut taken, mut bytes)) = cut {
+            out.extend(taken.drain(..).map(|q| cut_from(&mut bytes, q)));
+        }
         if let Some(w) = writer {
             w.writable.notify(usize::MAX);
         }
