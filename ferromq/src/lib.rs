@@ -87,7 +87,9 @@
 //!   up to 256 messages from a pipe at a time. A small borrowed send (256 bytes at most) is
 //!   copied into the pipe's arena, a 64 KiB chunk, and the reader cuts the message from it:
 //!   one allocation per chunk rather than per message, and reference counts that only the
-//!   reader's thread touches (the sender's, once per chunk).
+//!   reader's thread touches (the sender's, once per chunk). It takes such a batch whole
+//!   under the pipe's lock and cuts it after releasing the lock, so that the sender does not
+//!   wait on it meanwhile.
 //! - **Still open.** A small message costs about 290 instructions to send and 280 to receive
 //!   (libzmq: 1,165 and 1,088), spread thin over the socket's locks, the routing, a frame's
 //!   reference count and the queues between decoder, inbox and receive cache; taking one lock
