@@ -102,7 +102,7 @@ impl Out {
 
     /// Queues a message, or hands it back at the high-water mark. A borrowed message is
     /// encoded from the borrow for a wire peer, and made owned only where it must be kept.
-    #[inline]
+    #[inline(always)]
     pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
         match self {
             Out::Wire(p) => p.push(msg),
@@ -258,10 +258,7 @@ impl Inbox {
     /// order. Messages for a peer without a queue are dropped.
     pub fn push(&mut self, id: PeerId, msg: Message) {
         if let Some(q) = self.queues.get_mut(&id) {
-            if !q.in_active {
-                q.in_active = true;
-                self.active.push_back(id);
-            }
+            q.enlist(id, &mut self.active);
             q.msgs.push_back(msg);
         }
     }
@@ -295,8 +292,7 @@ impl Inbox {
                 None => Bytes::new(),
             };
             if more {
-                q.in_active = true;
-                self.active.push_back(id);
+                q.enlist(id, &mut self.active);
             } else if q.detached && q.is_empty() {
                 self.queues.remove(&id);
             }
@@ -350,11 +346,8 @@ impl Inbox {
                     let Some(q) = self.queues.get_mut(&id) else {
                         continue; // an inproc peer that left before its activation was seen
                     };
-                    if q.in_active {
+                    if !q.enlist(id, self.active) {
                         q.inproc_more = true;
-                    } else {
-                        q.in_active = true;
-                        self.active.push_back(id);
                     }
                 }
             }
@@ -373,6 +366,17 @@ impl Inbox {
 }
 
 impl InQueue {
+    /// Puts peer `id` (this queue's) in the active list, unless it is there already: each
+    /// peer has at most one turn waiting. Returns whether it was added.
+    fn enlist(&mut self, id: PeerId, active: &mut VecDeque<PeerId>) -> bool {
+        if self.in_active {
+            return false;
+        }
+        self.in_active = true;
+        active.push_back(id);
+        true
+    }
+
     /// Wakes the connection's reader if it waits for room and there is some.
     fn wake_reader(&mut self) {
         if self.reader_waiting && self.msgs.len() < self.hwm {
@@ -761,9 +765,8 @@ impl SocketCore {
         } else {
             q.msgs.extend(batch.drain(..));
         }
-        if !q.in_active && !q.msgs.is_empty() {
-            q.in_active = true;
-            inbox.active.push_back(id);
+        if !q.msgs.is_empty() {
+            q.enlist(id, &mut inbox.active);
         }
         let full = !q.conflate && q.msgs.len() >= q.hwm;
         q.reader_waiting = full;

@@ -272,7 +272,7 @@ impl OutPipe {
     /// Queues a message, or hands it back when the pipe is at its high-water mark. A borrowed
     /// message is encoded straight from the borrow, and copied (or cloned) only if it must
     /// wait.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push<'m>(&self, msg: Outgoing<'m>) -> Result<(), Outgoing<'m>> {
         let mut s = self.lock();
         // A stream's common case: the writer is busy (no direct write, nobody to wake) and

@@ -151,6 +151,22 @@ fn parse_subscription(msg: &Message) -> Option<(bool, Bytes)> {
     }
 }
 
+/// Hands the message to each of `outs` (a peer at its high-water mark misses it), or, with
+/// `nodrop`, gives it back while one of them is full: nobody gets it yet.
+fn fan_out<'o, 'm>(
+    nodrop: bool,
+    outs: impl Iterator<Item = &'o Out> + Clone,
+    msg: Outgoing<'m>,
+) -> Option<Outgoing<'m>> {
+    if nodrop && outs.clone().any(|out| !out.has_room()) {
+        return Some(msg);
+    }
+    for out in outs {
+        let _ = out.push(msg.reborrow());
+    }
+    None
+}
+
 /// PUB and XPUB: fan-out to the peers subscribed to a prefix of the message.
 pub(crate) struct Publisher {
     /// Per topic, the peers subscribed to it, each with where its messages go (a peer's
@@ -192,13 +208,7 @@ impl Publisher {
         };
         if !several {
             // One matching topic (the common case): its peers, each once.
-            if self.nodrop && first.values().any(|out| !out.has_room()) {
-                return Ok(Some(msg)); // would block: nobody gets it yet
-            }
-            for out in first.values() {
-                let _ = out.push(msg.reborrow());
-            }
-            return Ok(None);
+            return Ok(fan_out(self.nodrop, first.values(), msg));
         }
         // A peer subscribed to several matching topics gets the message once.
         self.targets.clear();
@@ -207,19 +217,8 @@ impl Publisher {
         }
         self.targets.sort_unstable();
         self.targets.dedup();
-        let outs = || {
-            self.targets
-                .iter()
-                .filter_map(|&id| peers.get(id))
-                .map(|p| &p.out)
-        };
-        if self.nodrop && outs().any(|out| !out.has_room()) {
-            return Ok(Some(msg));
-        }
-        for out in outs() {
-            let _ = out.push(msg.reborrow());
-        }
-        Ok(None)
+        let outs = self.targets.iter().filter_map(|&id| peers.get(id));
+        Ok(fan_out(self.nodrop, outs.map(|p| &p.out), msg))
     }
 
     /// Handles a message from a peer: subscriptions update the filter (and, on an XPUB, reach
