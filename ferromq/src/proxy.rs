@@ -70,7 +70,8 @@ const BURST: usize = 256;
 /// Joins `frontend` and `backend`, passing every message (all its frames together) from each
 /// to the other, and a copy of each to `capture` when given, like `zmq_proxy`. It runs in the
 /// calling thread until a socket fails (for example [`Error::Closed`]); use
-/// [`proxy_steerable`] to stop it from outside.
+/// [`proxy_steerable`] to stop it from outside. A message for a ROUTER peer that has left
+/// is dropped, `router_mandatory` or not, and the proxy goes on.
 ///
 /// The pairs that make sense are libzmq's: ROUTER/DEALER (a broker for REQ/REP), XSUB/XPUB
 /// (a forwarder: subscriptions go upstream, so publishers filter at the source) and PULL/PUSH
@@ -247,6 +248,10 @@ fn forward(
                 *held = Some(back);
                 return Ok(());
             }
+            // A ROUTER with `router_mandatory` names a peer that has left (a reply whose
+            // client hung up): that message cannot be delivered, the others still can.
+            // libzmq's proxy returns here, so one vanished client stops it for all.
+            Err(Error::HostUnreachable { .. }) => {}
             Err(e) => return Err(e),
         }
     }

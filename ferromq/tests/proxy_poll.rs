@@ -212,6 +212,58 @@ fn a_router_dealer_broker_serves_libzmq_clients_with_ferromq_workers() {
 }
 
 #[test]
+fn a_broker_goes_on_when_a_client_leaves_before_its_reply() {
+    let ctx = Context::new();
+    let zctx = zmq::Context::new();
+    let frontend = ferro(&ctx, T::Router);
+    // Mandatory: a reply to a client that has gone is an error on the send, not a silent drop.
+    frontend.set_router_mandatory(true).unwrap();
+    let monitor = frontend.monitor();
+    let fe = ferro_bind(&frontend);
+    let backend = ferro(&ctx, T::Dealer);
+    backend.bind("inproc://broker-late").unwrap();
+    let worker = ferro(&ctx, T::Dealer);
+    worker.connect("inproc://broker-late").unwrap();
+    std::thread::scope(|s| {
+        let control_end = ferro(&ctx, T::Pair);
+        control_end.bind("inproc://broker-late-ctl").unwrap();
+        let control = ferro(&ctx, T::Pair);
+        control.connect("inproc://broker-late-ctl").unwrap();
+        let (frontend, backend) = (&frontend, &backend);
+        let proxy =
+            s.spawn(move || ferromq::proxy_steerable(frontend, backend, None, Some(&control_end)));
+        // A client asks, then leaves before the worker answers.
+        let early = libzmq(&zctx, zmq::REQ);
+        early.connect(&fe).unwrap();
+        early.send("early", 0).unwrap();
+        let request = worker.recv().unwrap();
+        assert_eq!(request.frames().last().unwrap(), "early");
+        drop(early);
+        loop {
+            let event = monitor.recv_timeout(Duration::from_secs(20)).unwrap();
+            if event.kind == ferromq::EventKind::Disconnected {
+                break;
+            }
+        }
+        worker.send(request).unwrap(); // to the gone client: dropped
+                                       // The next client is still served.
+        let late = libzmq(&zctx, zmq::REQ);
+        late.connect(&fe).unwrap();
+        late.send("late", 0).unwrap();
+        let request = worker.recv().unwrap();
+        assert_eq!(request.frames().last().unwrap(), "late");
+        worker.send(request).unwrap();
+        assert_eq!(late.recv_bytes(0).unwrap(), b"late");
+
+        control.send("STATISTICS").unwrap();
+        let stats = ProxyStats::from_message(&control.recv().unwrap()).unwrap();
+        assert_eq!((stats.backend_msgs_in, stats.frontend_msgs_out), (2, 1));
+        control.send("TERMINATE").unwrap();
+        assert_eq!(proxy.join().unwrap().unwrap(), stats);
+    });
+}
+
+#[test]
 fn an_xsub_xpub_proxy_joins_two_publishers_and_filters_at_the_source() {
     let ctx = Context::new();
     let zctx = zmq::Context::new();

@@ -253,11 +253,40 @@ fn run_rep(socket: &Socket, rx: &mut Receiver<'_>) -> Result<(), Exit> {
     Ok(())
 }
 
-/// REP or ROUTER with --echo: every message goes back where it came from.
+/// The peers whose messages could not be echoed because they had left, each reported once.
+#[derive(Default)]
+struct LostPeers(std::collections::HashSet<ferromq::Bytes>);
+
+impl LostPeers {
+    /// Bounds the memory a stream of vanishing peers can take; past it, a peer may be
+    /// reported again.
+    const MAX: usize = 4096;
+
+    fn report(&mut self, routing_id: ferromq::Bytes) {
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        let mut id = String::new();
+        frames::encode_frame(&routing_id, &mut id);
+        if self.0.insert(routing_id) {
+            eprintln!("fmq: peer {id} left before its echo; its messages are dropped");
+        }
+    }
+}
+
+/// REP or ROUTER with --echo: every message goes back where it came from. A sender that has
+/// left by then (its connection closed, for a malformed frame say) loses its echo, which is
+/// reported once; the other clients are served on.
 fn run_echo(socket: &Socket, rx: &mut Receiver<'_>) -> Result<(), Exit> {
+    let mut lost = LostPeers::default();
     while let Some(msg) = rx.next(&|| false)? {
         // Back first (frames are shared, not copied), then printed.
-        socket.send(msg.clone())?;
+        match socket.send(msg.clone()) {
+            Ok(()) => {}
+            // `router_mandatory` reports what a plain ROUTER (or a REP) drops in silence.
+            Err(Error::HostUnreachable { routing_id }) => lost.report(routing_id),
+            Err(e) => return Err(e.into()),
+        }
         print(&msg)?;
         if rx.enough() {
             break;
@@ -296,10 +325,15 @@ fn run_both(socket: &Socket, rx: &mut Receiver<'_>) -> Result<(), Exit> {
                 let Ok(line) = line else { break };
                 match socket.send(message(&line)) {
                     Ok(()) => {}
+                    // A typed id that names no peer (never there, or gone), or a line
+                    // that is no message for this socket: that line is lost, not the rest.
                     Err(Error::HostUnreachable { routing_id }) => {
                         let mut id = String::new();
                         frames::encode_frame(&routing_id, &mut id);
                         eprintln!("fmq: no peer has the routing id {id}; message dropped");
+                    }
+                    Err(e @ Error::InvalidMessage(_)) => {
+                        eprintln!("fmq: line not sent: {e}");
                     }
                     Err(e) => {
                         eprintln!("fmq: send failed: {e}");

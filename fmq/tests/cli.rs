@@ -573,3 +573,79 @@ fn garbage_from_one_peer_does_not_stop_the_others() {
     assert_ok(&out);
     assert_eq!(stdout(&out), "still served\n");
 }
+
+/// The bytes a raw ZMTP 3.1 DEALER sends before its first message: a NULL greeting and a
+/// READY command with its socket type.
+fn raw_dealer_handshake() -> Vec<u8> {
+    let mut bytes = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1];
+    let mut mechanism = [0u8; 20];
+    mechanism[..4].copy_from_slice(b"NULL");
+    bytes.extend_from_slice(&mechanism);
+    bytes.extend_from_slice(&[0u8; 32]); // as-server 0, then the filler
+    let mut ready = vec![5];
+    ready.extend_from_slice(b"READY");
+    ready.push(11);
+    ready.extend_from_slice(b"Socket-Type");
+    ready.extend_from_slice(&6u32.to_be_bytes());
+    ready.extend_from_slice(b"DEALER");
+    bytes.extend_from_slice(&[0x04, ready.len() as u8]);
+    bytes.extend_from_slice(&ready);
+    bytes
+}
+
+/// Reads the child's standard error up to the line that names the port it bound.
+fn bound_endpoint(reader: &mut BufReader<std::process::ChildStderr>) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    line.trim_end()
+        .strip_prefix("fmq: bound ")
+        .unwrap_or_else(|| panic!("expected the bound endpoint, got {line:?}"))
+        .to_owned()
+}
+
+#[test]
+fn router_echo_survives_a_peer_that_vanishes_before_its_reply() {
+    let mut child = start(&["router", "--echo", "--bind", "tcp://127.0.0.1:*"]);
+    let mut errors = BufReader::new(child.stderr.take().unwrap());
+    let ep = bound_endpoint(&mut errors);
+    let errors = drain(Some(errors));
+
+    // A hostile DEALER: a valid message and, in the same write, a frame with reserved flag
+    // bits set. fmq closes that connection after the message is delivered, so its echo
+    // finds the peer gone.
+    let mut hostile = std::net::TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    let mut bytes = raw_dealer_handshake();
+    bytes.extend_from_slice(&[0x00, 0x05]);
+    bytes.extend_from_slice(b"hello");
+    bytes.extend_from_slice(&[0xf8, 0x00]);
+    hostile.write_all(&bytes).unwrap();
+    hostile
+        .set_read_timeout(Some(LIMIT))
+        .expect("a read timeout");
+    let mut rest = Vec::new();
+    let _ = hostile.read_to_end(&mut rest); // fmq closes the connection
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let line = read_line(&mut lines);
+    assert!(line.ends_with("\thello"), "{line}");
+
+    // A well-behaved client is still echoed, twice.
+    let ctx = zmq::Context::new();
+    let dealer = zsocket(&ctx, zmq::DEALER);
+    dealer.connect(&ep).unwrap();
+    for m in ["one", "two"] {
+        dealer.send(m, 0).unwrap();
+        assert_eq!(dealer.recv_string(0).unwrap().unwrap(), m);
+        assert!(read_line(&mut lines).ends_with(&format!("\t{m}")));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "fmq exited: {}",
+        head(&errors.join().unwrap())
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A lost reply, when there was one, is reported once, not as a failure.
+    let errors = String::from_utf8_lossy(&errors.join().unwrap()).into_owned();
+    assert!(errors.lines().count() <= 1, "{errors}");
+    assert!(!errors.contains("no peer with"), "{errors}");
+}
