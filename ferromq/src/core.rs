@@ -21,7 +21,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::context::Io;
 use crate::message::Outgoing;
-use crate::options::Options;
+use crate::options::{OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
 use crate::pipe::OutPipe;
 use crate::reader::ReadSide;
@@ -498,6 +498,20 @@ impl SocketCore {
 
     pub fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the copies of an option that the hot path reads without the options' lock:
+    /// the timeouts, and the pattern's flags.
+    pub fn configure(&self, option: SocketOption, value: &OptionValue) {
+        match (option, value) {
+            (SocketOption::Rcvtimeo, OptionValue::Int(v)) => {
+                self.rcvtimeo.store(*v, Ordering::Relaxed)
+            }
+            (SocketOption::Sndtimeo, OptionValue::Int(v)) => {
+                self.sndtimeo.store(*v, Ordering::Relaxed)
+            }
+            _ => self.state().pattern.configure(option, value),
+        }
     }
 
     pub fn options(&self) -> Options {

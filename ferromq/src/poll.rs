@@ -32,6 +32,11 @@ impl Events {
         self.0 & other.0 == other.0
     }
 
+    /// libzmq's bits: `ZMQ_POLLIN` (1), `ZMQ_POLLOUT` (2), as `ZMQ_EVENTS` reads them.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
     /// Whether there is no event.
     pub fn is_empty(self) -> bool {
         self.0 == 0

@@ -13,7 +13,7 @@ use crate::core::{Slot, SocketCore};
 use crate::endpoint::{Endpoint, Role};
 use crate::message::{Outgoing, Sendable};
 use crate::monitor::{EventKind, Monitor};
-use crate::options::{self, at_least, Options};
+use crate::options::{self, OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
 use crate::poll::{Events, PollItem};
 use crate::reader::{AppPoll, Pumped, ReadSide, Woken};
@@ -571,400 +571,77 @@ impl Socket {
 
     // ----- options -----
 
-    fn opts(&self) -> std::sync::MutexGuard<'_, Options> {
+    /// The options this socket keeps.
+    pub(crate) fn options(&self) -> std::sync::MutexGuard<'_, Options> {
         self.core.options.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn only_for(&self, option: &'static str, types: &[SocketType]) -> Result<()> {
-        if types.contains(&self.socket_type()) {
-            Ok(())
-        } else {
-            let names: Vec<_> = types.iter().map(|t| t.as_str()).collect();
-            Err(Error::InvalidOption {
-                option,
-                reason: format!(
-                    "only {} sockets have it, this is a {}",
-                    names.join(" and "),
-                    self.socket_type()
-                ),
-            })
-        }
-    }
-
-    /// `ZMQ_SNDHWM`: most messages queued per peer for sending (default 1000, 0 = no limit).
-    /// Applies to connections made after it is set.
-    pub fn set_sndhwm(&self, value: i32) -> Result<()> {
-        self.opts().sndhwm = at_least("sndhwm", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_SNDHWM`.
-    pub fn sndhwm(&self) -> i32 {
-        self.opts().sndhwm
-    }
-
-    /// `ZMQ_RCVHWM`: most messages queued per peer for receiving (default 1000, 0 = no limit);
-    /// past it the connection stops being read. Applies to connections made after it is set.
-    pub fn set_rcvhwm(&self, value: i32) -> Result<()> {
-        self.opts().rcvhwm = at_least("rcvhwm", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_RCVHWM`.
-    pub fn rcvhwm(&self) -> i32 {
-        self.opts().rcvhwm
-    }
-
-    /// `ZMQ_LINGER` in ms: how long unsent messages may delay the close (-1, the default:
-    /// until sent; 0: dropped at once).
-    pub fn set_linger(&self, value: i32) -> Result<()> {
-        self.opts().linger = at_least("linger", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_LINGER`.
-    pub fn linger(&self) -> i32 {
-        self.opts().linger
-    }
-
-    /// `ZMQ_RCVTIMEO` in ms: how long [`recv`](Self::recv) blocks (-1, the default: forever).
-    pub fn set_rcvtimeo(&self, value: i32) -> Result<()> {
-        let value = at_least("rcvtimeo", value, -1)?;
-        self.core.rcvtimeo.store(value, Relaxed);
-        Ok(())
-    }
-
-    /// `ZMQ_RCVTIMEO`.
-    pub fn rcvtimeo(&self) -> i32 {
-        self.core.rcvtimeo.load(Relaxed)
-    }
-
-    /// `ZMQ_SNDTIMEO` in ms: how long [`send`](Self::send) blocks (-1, the default: forever).
-    pub fn set_sndtimeo(&self, value: i32) -> Result<()> {
-        let value = at_least("sndtimeo", value, -1)?;
-        self.core.sndtimeo.store(value, Relaxed);
-        Ok(())
-    }
-
-    /// `ZMQ_SNDTIMEO`.
-    pub fn sndtimeo(&self) -> i32 {
-        self.core.sndtimeo.load(Relaxed)
-    }
-
-    /// `ZMQ_ROUTING_ID`: the identity this socket announces to peers (1 to 255 bytes, not
-    /// starting with a zero byte). A ROUTER peer addresses us by it.
-    pub fn set_routing_id(&self, value: impl AsRef<[u8]>) -> Result<()> {
-        self.opts().routing_id = options::routing_id(value.as_ref())?;
-        Ok(())
-    }
-
-    /// `ZMQ_ROUTING_ID`.
-    pub fn routing_id(&self) -> Bytes {
-        self.opts().routing_id.clone()
-    }
-
-    /// `ZMQ_MAXMSGSIZE`: largest inbound frame in bytes; a peer sending a larger one is
-    /// disconnected (-1, the default: no limit).
-    pub fn set_maxmsgsize(&self, value: i64) -> Result<()> {
-        self.opts().maxmsgsize = at_least("maxmsgsize", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_MAXMSGSIZE`.
-    pub fn maxmsgsize(&self) -> i64 {
-        self.opts().maxmsgsize
-    }
-
-    /// `ZMQ_IPV6`: bind `*` to IPv6 and IPv4, and use IPv6 addresses of host names
-    /// (default false).
-    pub fn set_ipv6(&self, value: bool) -> Result<()> {
-        self.opts().ipv6 = value;
-        Ok(())
-    }
-
-    /// `ZMQ_IPV6`.
-    pub fn ipv6(&self) -> bool {
-        self.opts().ipv6
-    }
-
-    /// `ZMQ_IMMEDIATE`: queue messages only for peers whose connection is up (default false:
-    /// a `connect`ed peer queues messages before its connection exists).
-    pub fn set_immediate(&self, value: bool) -> Result<()> {
-        self.opts().immediate = value;
-        Ok(())
-    }
-
-    /// `ZMQ_IMMEDIATE`.
-    pub fn immediate(&self) -> bool {
-        self.opts().immediate
-    }
-
-    /// `ZMQ_RECONNECT_IVL` in ms: wait before reconnecting (default 100; -1 disables
-    /// reconnection).
-    pub fn set_reconnect_ivl(&self, value: i32) -> Result<()> {
-        self.opts().reconnect_ivl = at_least("reconnect_ivl", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_RECONNECT_IVL`.
-    pub fn reconnect_ivl(&self) -> i32 {
-        self.opts().reconnect_ivl
-    }
-
-    /// `ZMQ_RECONNECT_IVL_MAX` in ms: when above `reconnect_ivl`, failed attempts double the
-    /// wait up to this (default 0: no backoff).
-    pub fn set_reconnect_ivl_max(&self, value: i32) -> Result<()> {
-        self.opts().reconnect_ivl_max = at_least("reconnect_ivl_max", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_RECONNECT_IVL_MAX`.
-    pub fn reconnect_ivl_max(&self) -> i32 {
-        self.opts().reconnect_ivl_max
-    }
-
-    /// `ZMQ_HANDSHAKE_IVL` in ms: a peer that has not finished its handshake by then is
-    /// dropped (default 30000; 0 disables).
-    pub fn set_handshake_ivl(&self, value: i32) -> Result<()> {
-        self.opts().handshake_ivl = at_least("handshake_ivl", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_HANDSHAKE_IVL`.
-    pub fn handshake_ivl(&self) -> i32 {
-        self.opts().handshake_ivl
-    }
-
-    /// `ZMQ_HEARTBEAT_IVL` in ms: send a ZMTP PING this often on every connection (default 0:
-    /// none). PINGs from peers are always answered, whatever this is.
-    pub fn set_heartbeat_ivl(&self, value: i32) -> Result<()> {
-        self.opts().heartbeat_ivl = at_least("heartbeat_ivl", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_HEARTBEAT_IVL`.
-    pub fn heartbeat_ivl(&self) -> i32 {
-        self.opts().heartbeat_ivl
-    }
-
-    /// `ZMQ_HEARTBEAT_TIMEOUT` in ms: after a PING, close the connection (and reconnect, if we
-    /// connected) when nothing arrives within this. The default, -1 when read back, is
-    /// `heartbeat_ivl`; 0 never closes.
-    pub fn set_heartbeat_timeout(&self, value: i32) -> Result<()> {
-        self.opts().heartbeat_timeout = at_least("heartbeat_timeout", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_HEARTBEAT_TIMEOUT`.
-    pub fn heartbeat_timeout(&self) -> i32 {
-        self.opts().heartbeat_timeout
-    }
-
-    /// `ZMQ_HEARTBEAT_TTL` in ms, kept in tenths of a second as on the wire (0 to 6553599):
-    /// our PINGs ask the peer to close the connection if it hears nothing from us within this.
-    pub fn set_heartbeat_ttl(&self, value: i32) -> Result<()> {
-        if !(0..=6_553_599).contains(&value) {
-            return Err(Error::InvalidOption {
-                option: "heartbeat_ttl",
-                reason: format!("{value} is outside 0 to 6553599 ms"),
-            });
-        }
-        self.opts().heartbeat_ttl = value / 100 * 100;
-        Ok(())
-    }
-
-    /// `ZMQ_HEARTBEAT_TTL`, rounded down to tenths of a second.
-    pub fn heartbeat_ttl(&self) -> i32 {
-        self.opts().heartbeat_ttl
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE`: TCP keepalive on every tcp connection (-1, the default: the OS's
-    /// setting; 0: off; 1: on).
-    pub fn set_tcp_keepalive(&self, value: i32) -> Result<()> {
-        if !(-1..=1).contains(&value) {
-            return Err(Error::InvalidOption {
-                option: "tcp_keepalive",
-                reason: format!("{value} is not -1, 0 or 1"),
-            });
-        }
-        self.opts().tcp_keepalive = value;
-        Ok(())
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE`.
-    pub fn tcp_keepalive(&self) -> i32 {
-        self.opts().tcp_keepalive
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE_IDLE` in seconds: idle time before the first probe (-1: the OS's).
-    pub fn set_tcp_keepalive_idle(&self, value: i32) -> Result<()> {
-        self.opts().tcp_keepalive_idle = at_least("tcp_keepalive_idle", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE_IDLE`.
-    pub fn tcp_keepalive_idle(&self) -> i32 {
-        self.opts().tcp_keepalive_idle
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE_INTVL` in seconds: between probes (-1: the OS's).
-    pub fn set_tcp_keepalive_intvl(&self, value: i32) -> Result<()> {
-        self.opts().tcp_keepalive_intvl = at_least("tcp_keepalive_intvl", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE_INTVL`.
-    pub fn tcp_keepalive_intvl(&self) -> i32 {
-        self.opts().tcp_keepalive_intvl
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE_CNT`: unanswered probes before the connection is dropped (-1: the
-    /// OS's).
-    pub fn set_tcp_keepalive_cnt(&self, value: i32) -> Result<()> {
-        self.opts().tcp_keepalive_cnt = at_least("tcp_keepalive_cnt", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_TCP_KEEPALIVE_CNT`.
-    pub fn tcp_keepalive_cnt(&self) -> i32 {
-        self.opts().tcp_keepalive_cnt
-    }
-
-    /// `ZMQ_SNDBUF` in bytes: the kernel send buffer of each connection (-1, the default: the
-    /// OS's). Applies to connections made after it is set.
-    pub fn set_sndbuf(&self, value: i32) -> Result<()> {
-        self.opts().sndbuf = at_least("sndbuf", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_SNDBUF`.
-    pub fn sndbuf(&self) -> i32 {
-        self.opts().sndbuf
-    }
-
-    /// `ZMQ_RCVBUF` in bytes: the kernel receive buffer of each connection (-1, the default:
-    /// the OS's). Applies to connections made after it is set.
-    pub fn set_rcvbuf(&self, value: i32) -> Result<()> {
-        self.opts().rcvbuf = at_least("rcvbuf", value, -1)?;
-        Ok(())
-    }
-
-    /// `ZMQ_RCVBUF`.
-    pub fn rcvbuf(&self) -> i32 {
-        self.opts().rcvbuf
-    }
-
-    /// `ZMQ_BACKLOG`: connections a bound tcp or ipc endpoint queues before they are
-    /// accepted (100 by default, as in libzmq; the kernel may cap it). Applies to binds made
-    /// after it is set.
-    pub fn set_backlog(&self, value: i32) -> Result<()> {
-        self.opts().backlog = at_least("backlog", value, 0)?;
-        Ok(())
-    }
-
-    /// `ZMQ_BACKLOG`.
-    pub fn backlog(&self) -> i32 {
-        self.opts().backlog
-    }
-
-    /// `ZMQ_TOS`: the IP type-of-service byte (DSCP and ECN bits) of this socket's tcp
-    /// connections, e.g. `0x28` for DSCP AF11 (0, the default: the OS's). Applies to
-    /// connections made after it is set.
-    pub fn set_tos(&self, value: i32) -> Result<()> {
-        if !(0..=255).contains(&value) {
-            return Err(Error::InvalidOption {
-                option: "tos",
-                reason: format!("{value} is not a byte (0 to 255)"),
-            });
-        }
-        self.opts().tos = value;
-        Ok(())
-    }
-
-    /// `ZMQ_TOS`.
-    pub fn tos(&self) -> i32 {
-        self.opts().tos
-    }
-
-    /// `ZMQ_CONFLATE` (PUSH, PULL, PUB, SUB, DEALER): keep only the newest message in each
-    /// queue, in and out, ignoring the high-water marks; for state updates where only the
-    /// latest matters. Applies to connections made after it is set. As in libzmq, meant for
-    /// single-frame messages (a multipart message is kept or replaced whole).
-    pub fn set_conflate(&self, value: bool) -> Result<()> {
-        use SocketType::*;
-        self.only_for("conflate", &[Push, Pull, Pub, Sub, Dealer])?;
-        self.opts().conflate = value;
-        Ok(())
-    }
-
-    /// `ZMQ_CONFLATE`.
-    pub fn conflate(&self) -> bool {
-        self.opts().conflate
-    }
-
-    /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message to an unknown routing id fails with
-    /// [`Error::HostUnreachable`] instead of being dropped, and a peer at its high-water mark
-    /// blocks the send instead of losing the message.
-    pub fn set_router_mandatory(&self, value: bool) -> Result<()> {
-        self.only_for("router_mandatory", &[SocketType::Router])?;
-        if let Pattern::Router(r) = &mut self.core.state().pattern {
-            r.mandatory = value;
+    /// Sets an option, like `zmq_setsockopt` (pyzmq's `setsockopt`). The value is checked
+    /// against the option's row of the table ([`SocketOption::spec`]) and taken in the
+    /// option's kind where the two agree (an integer 0 or 1 for a boolean, a string for
+    /// bytes). The typed setters (`set_sndhwm` ...) come here too.
+    ///
+    /// ```
+    /// use ferromq::{Context, SocketOption, SocketType};
+    ///
+    /// let ctx = Context::new();
+    /// let sub = ctx.socket(SocketType::Sub)?;
+    /// sub.set_option(SocketOption::Subscribe, "weather.")?;
+    /// let rcvhwm = SocketOption::from_name("ZMQ_RCVHWM").unwrap();
+    /// sub.set_option(rcvhwm, 10)?;
+    /// assert_eq!(sub.rcvhwm(), 10);
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`], naming the option and what is wrong: a value out of range
+    /// or of another kind, a socket type that does not take it, a read-only option.
+    pub fn set_option(&self, option: SocketOption, value: impl Into<OptionValue>) -> Result<()> {
+        let value = option.spec().accept(self.socket_type(), value.into())?;
+        match (option, value) {
+            (SocketOption::Subscribe, OptionValue::Bytes(topic)) => {
+                self.change_subscription(true, topic)
+            }
+            (SocketOption::Unsubscribe, OptionValue::Bytes(topic)) => {
+                self.change_subscription(false, topic)
+            }
+            (option, value) => {
+                // The pattern and the timeouts keep copies for the hot path; no lock on the
+                // options is held meanwhile (the socket's state is taken before them
+                // elsewhere).
+                self.core.configure(option, &value);
+                self.options().store(option, value);
+            }
         }
         Ok(())
     }
 
-    /// `ZMQ_ROUTER_MANDATORY`.
-    pub fn router_mandatory(&self) -> bool {
-        match &self.core.state().pattern {
-            Pattern::Router(p) => p.mandatory,
-            _ => false,
+    /// Reads an option, like `zmq_getsockopt`: what it was set to, its default, or for the
+    /// read-only options (`ZMQ_TYPE`, `ZMQ_RCVMORE`, `ZMQ_EVENTS`, `ZMQ_LAST_ENDPOINT`) the
+    /// socket's state. Unlike libzmq it also reads the options libzmq only sets
+    /// (`router_mandatory` ...; see [`Access`](crate::options::Access)).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for `subscribe` and `unsubscribe`, which are actions, and
+    /// [`Error::Closed`] for `ZMQ_EVENTS` on a closed socket.
+    pub fn get_option(&self, option: SocketOption) -> Result<OptionValue> {
+        if let Some(value) = self.options().load(option) {
+            return Ok(value);
         }
-    }
-
-    /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): a new peer announcing a routing id already in use
-    /// takes it over, and the old connection is closed (default: the newcomer is refused).
-    pub fn set_router_handover(&self, value: bool) -> Result<()> {
-        self.only_for("router_handover", &[SocketType::Router])?;
-        if let Pattern::Router(r) = &mut self.core.state().pattern {
-            r.handover = value;
-        }
-        Ok(())
-    }
-
-    /// `ZMQ_ROUTER_HANDOVER`.
-    pub fn router_handover(&self) -> bool {
-        match &self.core.state().pattern {
-            Pattern::Router(p) => p.handover,
-            _ => false,
-        }
-    }
-
-    /// `ZMQ_REQ_RELAXED` (REQ only): allow a new request before the last reply arrived; the
-    /// late reply is then discarded. Pair it with `req_correlate`.
-    pub fn set_req_relaxed(&self, value: bool) -> Result<()> {
-        self.only_for("req_relaxed", &[SocketType::Req])?;
-        if let Pattern::Req(r) = &mut self.core.state().pattern {
-            r.relaxed = value;
-        }
-        Ok(())
-    }
-
-    /// `ZMQ_REQ_RELAXED`.
-    pub fn req_relaxed(&self) -> bool {
-        match &self.core.state().pattern {
-            Pattern::Req(p) => p.relaxed,
-            _ => false,
-        }
-    }
-
-    /// `ZMQ_REQ_CORRELATE` (REQ only): prefix each request with an id frame and accept only
-    /// the reply that carries it back.
-    pub fn set_req_correlate(&self, value: bool) -> Result<()> {
-        self.only_for("req_correlate", &[SocketType::Req])?;
-        if let Pattern::Req(r) = &mut self.core.state().pattern {
-            r.correlate = value;
-        }
-        Ok(())
+        Ok(match option {
+            SocketOption::Type => OptionValue::Int(self.socket_type().number()),
+            SocketOption::Rcvmore => OptionValue::Int(self.rcvmore().into()),
+            SocketOption::Events => OptionValue::Int(self.events()?.bits().into()),
+            SocketOption::LastEndpoint => {
+                OptionValue::String(self.last_endpoint().unwrap_or_default())
+            }
+            _ => {
+                return Err(Error::InvalidOption {
+                    option: option.spec().name,
+                    reason: "it can be set, not read".into(),
+                })
+            }
+        })
     }
 
     /// `ZMQ_SUBSCRIBE` (SUB only): receive messages whose first frame starts with `topic`
@@ -980,58 +657,19 @@ impl Socket {
     /// # Ok::<(), ferromq::Error>(())
     /// ```
     pub fn subscribe(&self, topic: impl AsRef<[u8]>) -> Result<()> {
-        self.change_subscription("subscribe", true, topic.as_ref())
+        self.set_option(SocketOption::Subscribe, topic.as_ref())
     }
 
     /// `ZMQ_UNSUBSCRIBE` (SUB only): drops one reference to `topic`.
     pub fn unsubscribe(&self, topic: impl AsRef<[u8]>) -> Result<()> {
-        self.change_subscription("unsubscribe", false, topic.as_ref())
+        self.set_option(SocketOption::Unsubscribe, topic.as_ref())
     }
 
-    fn change_subscription(&self, option: &'static str, on: bool, topic: &[u8]) -> Result<()> {
-        self.only_for(option, &[SocketType::Sub])?;
+    fn change_subscription(&self, on: bool, topic: Bytes) {
         let mut st = self.core.state();
         let crate::core::State { pattern, peers, .. } = &mut *st;
         if let Pattern::Subscriber(s) = pattern {
-            s.change(on, Bytes::copy_from_slice(topic), peers);
-        }
-        Ok(())
-    }
-
-    /// `ZMQ_XPUB_VERBOSE` (XPUB only): pass every subscription to the application, not only
-    /// the first for each topic.
-    pub fn set_xpub_verbose(&self, value: bool) -> Result<()> {
-        self.only_for("xpub_verbose", &[SocketType::Xpub])?;
-        if let Some(p) = self.core.state().pattern.publisher() {
-            p.verbose = value;
-        }
-        Ok(())
-    }
-
-    /// `ZMQ_XPUB_NODROP` (PUB and XPUB): a send that would overflow a matching subscriber's
-    /// high-water mark blocks (for at most `sndtimeo`, or returns [`Error::WouldBlock`] from
-    /// `try_send`) instead of dropping the message for that subscriber.
-    pub fn set_xpub_nodrop(&self, value: bool) -> Result<()> {
-        self.only_for("xpub_nodrop", &[SocketType::Pub, SocketType::Xpub])?;
-        if let Some(p) = self.core.state().pattern.publisher() {
-            p.nodrop = value;
-        }
-        Ok(())
-    }
-
-    /// `ZMQ_XPUB_NODROP`.
-    pub fn xpub_nodrop(&self) -> bool {
-        match &self.core.state().pattern {
-            Pattern::Publisher(p) => p.nodrop,
-            _ => false,
-        }
-    }
-
-    /// `ZMQ_REQ_CORRELATE`.
-    pub fn req_correlate(&self) -> bool {
-        match &self.core.state().pattern {
-            Pattern::Req(p) => p.correlate,
-            _ => false,
+            s.change(on, topic, peers);
         }
     }
 }

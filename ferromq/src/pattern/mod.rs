@@ -25,6 +25,7 @@ use bytes::Bytes;
 
 use crate::core::{Inbox, PeerId, Peers};
 use crate::message::Outgoing;
+use crate::options::{OptionValue, SocketOption};
 use crate::{Error, Message, Result, SocketType};
 
 pub(crate) use pubsub::{subscription_bytes, subscription_message, Publisher, Subscriber};
@@ -67,6 +68,22 @@ impl Pattern {
                 })
             }
         })
+    }
+
+    /// Applies an option the pattern acts on, checked against the options table already.
+    pub fn configure(&mut self, option: SocketOption, value: &OptionValue) {
+        let OptionValue::Bool(on) = *value else {
+            return;
+        };
+        match (self, option) {
+            (Pattern::Router(r), SocketOption::RouterMandatory) => r.mandatory = on,
+            (Pattern::Router(r), SocketOption::RouterHandover) => r.handover = on,
+            (Pattern::Req(r), SocketOption::ReqRelaxed) => r.relaxed = on,
+            (Pattern::Req(r), SocketOption::ReqCorrelate) => r.correlate = on,
+            (Pattern::Publisher(p), SocketOption::XpubVerbose) => p.verbose = on,
+            (Pattern::Publisher(p), SocketOption::XpubNodrop) => p.nodrop = on,
+            _ => {}
+        }
     }
 
     /// The publisher state of a PUB or XPUB.
