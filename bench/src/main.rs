@@ -531,17 +531,28 @@ impl Suite {
         }
     }
 
-    /// Instructions one side executes for `count` messages, under callgrind (the other side
-    /// runs natively). `None` when valgrind is not installed or the run failed.
+    /// Instructions one side of a PUSH → PULL stream executes for `count` messages, under
+    /// callgrind (the other side runs natively). `None` when the run failed.
     fn callgrind(&self, imp: Imp, measured: &str, size: usize, count: u64) -> Option<f64> {
         let ep = endpoint("tcp");
-        let exe = std::env::current_exe().ok()?;
-        let out_file = std::env::temp_dir().join(format!(
-            "ferromq-bench-callgrind-{}-{measured}.out",
-            std::process::id()
-        ));
         let recv_args = vec![s("thr-recv"), s(imp.name()), ep.clone(), s(count)];
         let send_args = vec![s("thr-send"), s(imp.name()), ep, s(size), s(count)];
+        if measured == "recv" {
+            self.callgrind_roles(&recv_args, &send_args)
+        } else {
+            self.callgrind_roles(&send_args, &recv_args)
+        }
+    }
+
+    /// Instructions the role `measured` executes under callgrind while the role `other` runs
+    /// natively; both must end by themselves.
+    fn callgrind_roles(&self, measured: &[String], other: &[String]) -> Option<f64> {
+        let exe = std::env::current_exe().ok()?;
+        let out_file = std::env::temp_dir().join(format!(
+            "ferromq-bench-callgrind-{}-{}.out",
+            std::process::id(),
+            measured[0]
+        ));
         let under_valgrind = |args: &[String]| {
             Command::new("valgrind")
                 .arg("--tool=callgrind")
@@ -554,13 +565,9 @@ impl Suite {
                 .spawn()
                 .ok()
         };
-        let (rx, tx) = if measured == "recv" {
-            (under_valgrind(&recv_args)?, spawn(&send_args))
-        } else {
-            (spawn(&recv_args), under_valgrind(&send_args)?)
-        };
-        let ok = collect(rx, Duration::from_secs(600)).is_some();
-        let sent = collect(tx, Duration::from_secs(600)).is_some();
+        let (watched, plain) = (under_valgrind(measured)?, spawn(other));
+        let ok = collect(watched, Duration::from_secs(600)).is_some();
+        let sent = collect(plain, Duration::from_secs(600)).is_some();
         let text = std::fs::read_to_string(&out_file).ok();
         let _ = std::fs::remove_file(&out_file);
         if !(ok && sent) {
@@ -604,6 +611,56 @@ impl Suite {
                     Some(total),
                 );
             }
+        }
+        // The routing strategies: a publisher's fan-out and a ROUTER's identity map, per
+        // message the publisher sends or the ROUTER echoes (n against 2n, as above).
+        for imp in [Imp::Libzmq, Imp::Ferromq] {
+            let fan = |count: u64| {
+                let ep = endpoint("tcp");
+                let publisher = [
+                    s("fan-pub"),
+                    s(imp.name()),
+                    ep.clone(),
+                    s(10),
+                    s(128),
+                    s(count),
+                ];
+                self.callgrind_roles(&publisher, &[s("fan-subs"), s(imp.name()), ep, s(10)])
+            };
+            let per_message = match (fan(n / 4), fan(n / 2)) {
+                (Some(a), Some(b)) => Some((b - a) / (n / 4) as f64),
+                _ => None,
+            };
+            self.record(
+                table,
+                "PUB → 10 SUBs, 128 B, publisher".into(),
+                imp.name(),
+                per_message,
+            );
+            let router = |each: u64| {
+                let ep = endpoint("tcp");
+                let server = [s("router-server"), s(imp.name()), ep.clone(), s(100 * each)];
+                let clients = [
+                    s("router-clients"),
+                    s(imp.name()),
+                    ep,
+                    s(100),
+                    s(each),
+                    s(64),
+                ];
+                self.callgrind_roles(&server, &clients)
+            };
+            let each = (n / 200).max(1);
+            let per_message = match (router(each), router(2 * each)) {
+                (Some(a), Some(b)) => Some((b - a) / (100 * each) as f64),
+                _ => None,
+            };
+            self.record(
+                table,
+                "ROUTER ← 100 DEALERs, 64 B, per request".into(),
+                imp.name(),
+                per_message,
+            );
         }
     }
 

@@ -456,9 +456,14 @@ pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
             for _ in 0..count {
                 s.send(&payload[..]).expect("send");
             }
+            // End markers until the subscribers have left (the last one's leaving cancels
+            // the topic), so that this side exits by itself, as callgrind needs.
+            s.set_rcvtimeo(1).expect("rcvtimeo");
             loop {
                 s.send(ferromq::Bytes::new()).expect("send");
-                std::thread::sleep(Duration::from_millis(1));
+                if s.recv().is_ok_and(|m| m[0].first() == Some(&0)) {
+                    return;
+                }
             }
         }
         Imp::Libzmq => {
@@ -472,9 +477,12 @@ pub fn fan_pub(imp: Imp, ep: &str, subs: u64, size: usize, count: u64) {
             for _ in 0..count {
                 s.send(&payload[..], 0).expect("send");
             }
+            s.set_rcvtimeo(1).expect("rcvtimeo");
             loop {
                 s.send(&b""[..], 0).expect("send");
-                std::thread::sleep(Duration::from_millis(1));
+                if s.recv_bytes(0).is_ok_and(|m| m.first() == Some(&0)) {
+                    return;
+                }
             }
         }
         Imp::Raw | Imp::Zeromq => {}
