@@ -10,8 +10,7 @@
 //! connection delivers. Payload bytes never cross it: the sender encodes into the chosen peer's
 //! [`OutPipe`] and the reader hands over whole decoded messages.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -23,14 +22,9 @@ use crate::context::Io;
 use crate::message::Outgoing;
 use crate::options::{OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
-use crate::pipe::OutPipe;
+use crate::pipe::{Activations, IdMap, InprocPipe, Out, OutPipe, PeerId, PipeEnd, Pipes};
 use crate::reader::ReadSide;
-use crate::transport::inproc::{Activations, InprocPipe, Pipes};
 use crate::{Error, Message, Result, SocketType};
-
-/// Identifies one peer of one socket for its whole life (across reconnects, for connected
-/// endpoints).
-pub(crate) type PeerId = u64;
 
 pub(crate) struct SocketCore {
     pub socket_type: SocketType,
@@ -59,86 +53,6 @@ pub(crate) struct State {
     pub pattern: Pattern,
     pub closed: bool,
     pub last_endpoint: Option<String>,
-}
-
-/// A map keyed by [`PeerId`]. Ids are unique counters, so a multiplicative mix is all the
-/// hashing they need (SipHash showed up in profiles of the receive path).
-pub(crate) type IdMap<V> = HashMap<PeerId, V, BuildHasherDefault<IdHasher>>;
-
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(self.0 ^ u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// Where messages routed to a peer go.
-#[derive(Clone)]
-pub(crate) enum Out {
-    /// Encoded for a tcp or ipc connection.
-    Wire(Arc<OutPipe>),
-    /// Moved, as they are, to an inproc peer (small borrowed frames copied into its arena).
-    Inproc(Arc<InprocPipe>),
-}
-
-impl Out {
-    /// Whether a message would be accepted now.
-    pub fn has_room(&self) -> bool {
-        match self {
-            Out::Wire(p) => p.has_room(),
-            Out::Inproc(p) => p.has_room(),
-        }
-    }
-
-    /// Queues a message, or hands it back at the high-water mark. A borrowed message is
-    /// encoded from the borrow for a wire peer, and made owned only where it must be kept.
-    #[inline(always)]
-    pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
-        match self {
-            Out::Wire(p) => p.push(msg),
-            Out::Inproc(p) => p.push(msg),
-        }
-    }
-
-    /// Sends a subscription change (SUB, XSUB) to a peer speaking ZMTP 3.`minor`.
-    pub fn subscription(&self, subscribe: bool, topic: &Bytes, minor: u8) {
-        match self {
-            Out::Wire(p) => {
-                p.push_command(crate::pattern::subscription_bytes(subscribe, topic, minor))
-            }
-            Out::Inproc(p) => {
-                p.push_command(crate::pattern::subscription_message(subscribe, topic))
-            }
-        }
-    }
-
-    /// Drops the peer: what is queued for it is dropped and its connection ends.
-    pub fn close(&self) {
-        match self {
-            Out::Wire(p) => p.close(),
-            Out::Inproc(p) => {
-                p.close(true);
-            }
-        }
-    }
-
-    /// Whether nothing waits to be sent.
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Out::Wire(p) => p.is_empty(),
-            Out::Inproc(p) => p.is_empty(),
-        }
-    }
 }
 
 /// One peer as routing sees it.
@@ -662,8 +576,8 @@ impl SocketCore {
             self.wake_app();
         }
         // An inproc peer leaves the other socket too (there is no reconnecting).
-        if let Some(other) = remote.and_then(|(core, id)| core.upgrade().map(|c| (c, id))) {
-            other.0.detach(Slot::Fresh, other.1, true);
+        if let Some((other, id)) = remote.and_then(|(end, id)| end.upgrade().map(|e| (e, id))) {
+            other.peer_gone(id);
         }
     }
 
@@ -695,7 +609,8 @@ impl SocketCore {
         let mut q = in_queue(&opts, routing_id);
         q.inproc = Some(pipes.inp.clone());
         inbox.insert(id, q);
-        let waiting = pipes.inp.set_reader(self, id, inbox.activations.clone());
+        let end: std::sync::Weak<dyn PipeEnd> = Arc::downgrade(self) as std::sync::Weak<SocketCore>;
+        let waiting = pipes.inp.set_reader(end, id, inbox.activations.clone());
         if waiting {
             inbox.activations.add(id);
         }
@@ -880,6 +795,20 @@ impl SocketCore {
             out.push_back(msg);
         }
         Ok(())
+    }
+}
+
+impl PipeEnd for SocketCore {
+    fn readable(&self) {
+        self.notify_readable();
+    }
+
+    fn writable(&self) {
+        self.writable.notify(usize::MAX);
+    }
+
+    fn peer_gone(&self, id: PeerId) {
+        self.detach(Slot::Fresh, id, true);
     }
 }
 

@@ -16,8 +16,8 @@ use tokio::time::Instant;
 
 use crate::core::{Slot, SocketCore};
 use crate::monitor::EventKind;
-use crate::pipe::{Batch, OutPipe, Taken};
-use crate::reader::{Pumped, RawStream, ReadSide, GRACE};
+use crate::pipe::{Batch, OutPipe, RawStream, Taken};
+use crate::reader::{Pumped, ReadSide, GRACE};
 
 /// How a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +243,35 @@ impl ReadInterest {
 /// The writing side of a connection, registered for writability only.
 pub(crate) struct Writer(AsyncFd<RawStream>);
 
+/// Writes a whole batch with as few syscalls as the socket allows, then empties it (keeping
+/// its buffer).
+async fn write_batch(batch: &mut Batch, wr: &Writer) -> io::Result<()> {
+    {
+        let mut parts: Vec<&[u8]> = batch.parts().collect();
+        let mut next = 0;
+        while next < parts.len() {
+            let mut slices = [IoSlice::new(&[]); 64];
+            let k = (parts.len() - next).min(slices.len());
+            for (slice, part) in slices.iter_mut().zip(&parts[next..next + k]) {
+                *slice = IoSlice::new(part);
+            }
+            let mut n = wr.write_vectored(&slices[..k]).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            while next < parts.len() && n >= parts[next].len() {
+                n -= parts[next].len();
+                next += 1;
+            }
+            if n > 0 {
+                parts[next] = &parts[next][n..];
+            }
+        }
+    }
+    batch.written();
+    Ok(())
+}
+
 impl Writer {
     pub fn new(stream: RawStream) -> io::Result<Writer> {
         // SAFETY: the `AsyncFd` owns the stream, so its descriptor stays open and unchanged
@@ -392,7 +421,7 @@ async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(),
                     core.writable.notify(usize::MAX);
                 }
                 let small = batch.len() < YIELD_BELOW;
-                batch.write_to(wr).await.map_err(|_| ())?;
+                write_batch(&mut batch, wr).await.map_err(|_| ())?;
                 if small && std::mem::replace(&mut streaming, true) && may_yield() {
                     // A sender that keeps sending while each batch is written leaves the
                     // next batch small again: every write then carries a few messages for

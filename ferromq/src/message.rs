@@ -1,6 +1,10 @@
 use std::fmt;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// Frames at least this large are shared rather than copied on their way out: a wire pipe's
+/// batch holds them by reference, and a borrowed one is copied once, before any lock.
+pub(crate) const ZERO_COPY_MIN: usize = 32 * 1024;
 
 /// A ZeroMQ message: one or more frames, each a [`Bytes`] payload.
 ///
@@ -79,6 +83,28 @@ impl std::hash::Hash for Message {
 }
 
 impl Message {
+    /// A subscription message, as XPUB applications read it, XSUB applications write it and
+    /// ZMTP 3.0 peers send it: one frame, 1 (subscribe) or 0 (cancel), then the topic.
+    pub(crate) fn subscription(subscribe: bool, topic: &[u8]) -> Message {
+        let mut m = BytesMut::with_capacity(topic.len() + 1);
+        m.put_u8(u8::from(subscribe));
+        m.put_slice(topic);
+        Message::from(m.freeze())
+    }
+
+    /// Reads a subscription message: whether it subscribes, and the topic.
+    pub(crate) fn as_subscription(&self) -> Option<(bool, Bytes)> {
+        if self.len() != 1 {
+            return None;
+        }
+        let frame = &self[0];
+        match frame.first() {
+            Some(1) => Some((true, frame.slice(1..))),
+            Some(0) => Some((false, frame.slice(1..))),
+            _ => None,
+        }
+    }
+
     /// A message with no frames; push at least one before sending.
     pub fn new() -> Self {
         Message::default()
@@ -440,7 +466,7 @@ pub trait Sendable<'a>: sealed::Sealed<'a> {}
 impl<'a, T: sealed::Sealed<'a>> Sendable<'a> for T {}
 
 pub(crate) mod sealed {
-    use super::{Bytes, Message, Outgoing};
+    use super::{Bytes, Message, Outgoing, ZERO_COPY_MIN};
 
     pub trait Sealed<'a> {
         fn outgoing(self) -> Outgoing<'a>;
@@ -474,7 +500,7 @@ pub(crate) mod sealed {
     /// here, before any lock is taken, and then written from that copy without another.
     #[inline]
     fn borrowed(frame: &[u8]) -> Outgoing<'_> {
-        if frame.len() >= crate::pipe::ZERO_COPY_MIN {
+        if frame.len() >= ZERO_COPY_MIN {
             Outgoing::Owned(Message::from(Bytes::copy_from_slice(frame)))
         } else {
             Outgoing::Frame(frame)
@@ -497,7 +523,7 @@ pub(crate) mod sealed {
     impl<'a> Sealed<'a> for &'a Bytes {
         #[inline]
         fn outgoing(self) -> Outgoing<'a> {
-            if self.len() >= crate::pipe::ZERO_COPY_MIN {
+            if self.len() >= ZERO_COPY_MIN {
                 Outgoing::Owned(Message::from(self.clone()))
             } else {
                 Outgoing::Frame(self)

@@ -21,7 +21,7 @@
 //! fills the inbox up to the receive high-water mark and answers PINGs, as libzmq's I/O
 //! thread does.
 
-use std::io::{self, IoSlice, Write};
+use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,9 +31,8 @@ use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::{Connection, Event, Frame};
 use tokio::sync::Notify;
 
-use crate::core::{PeerId, SocketCore};
-use crate::pattern::subscription_message;
-use crate::pipe::OutPipe;
+use crate::core::SocketCore;
+use crate::pipe::{OutPipe, PeerId, RawStream};
 use crate::{Message, SocketType};
 
 /// Reads are at least this large: many small messages arrive per syscall.
@@ -45,57 +44,6 @@ const MAX_RESERVE: usize = 4 * 1024 * 1024;
 
 /// How long the I/O thread leaves a socket to a receiver that read it, before reading itself.
 pub(crate) const GRACE: Duration = Duration::from_millis(1);
-
-/// A second handle on a connection's socket (a duplicated descriptor, non-blocking like the
-/// I/O thread's), through which a sender writes or a receiver reads without the I/O thread.
-pub(crate) enum RawStream {
-    Tcp(std::net::TcpStream),
-    Unix(std::os::unix::net::UnixStream),
-}
-
-impl RawStream {
-    pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            RawStream::Tcp(s) => (&*s).write_vectored(bufs),
-            RawStream::Unix(s) => (&*s).write_vectored(bufs),
-        }
-    }
-
-    /// Reads into `buf`'s spare capacity (which must not be empty), without zeroing it first.
-    pub fn recv_into(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        let sock = match self {
-            RawStream::Tcp(s) => socket2::SockRef::from(s),
-            RawStream::Unix(s) => socket2::SockRef::from(s),
-        };
-        let n = sock.recv(buf.spare_capacity_mut())?;
-        let len = buf.len() + n;
-        // SAFETY: `recv` initialised the first `n` bytes of the spare capacity, which begins
-        // at `len - n`, so the first `len` bytes are initialised. (A safe read would zero 64 KiB
-        // before every read.)
-        #[allow(unsafe_code)]
-        unsafe {
-            buf.set_len(len)
-        };
-        Ok(n)
-    }
-
-    /// A second descriptor on the same socket.
-    pub fn try_clone(&self) -> io::Result<RawStream> {
-        Ok(match self {
-            RawStream::Tcp(s) => RawStream::Tcp(s.try_clone()?),
-            RawStream::Unix(s) => RawStream::Unix(s.try_clone()?),
-        })
-    }
-}
-
-impl AsRawFd for RawStream {
-    fn as_raw_fd(&self) -> RawFd {
-        match self {
-            RawStream::Tcp(s) => s.as_raw_fd(),
-            RawStream::Unix(s) => s.as_raw_fd(),
-        }
-    }
-}
 
 const IDLE: u8 = 0;
 const IO: u8 = 1;
@@ -300,10 +248,10 @@ impl Decoder {
                 // ZMTP 3.0 peers send as data; other sockets ignore them. PINGs are answered
                 // by the protocol layer.
                 Ok(Some(Event::Subscribe(topic))) if self.takes_subscriptions => {
-                    self.batch.push(subscription_message(true, &topic));
+                    self.batch.push(Message::subscription(true, &topic));
                 }
                 Ok(Some(Event::Cancel(topic))) if self.takes_subscriptions => {
-                    self.batch.push(subscription_message(false, &topic));
+                    self.batch.push(Message::subscription(false, &topic));
                 }
                 Ok(Some(_)) => {}
                 Ok(None) => return true,

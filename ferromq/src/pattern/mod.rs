@@ -23,12 +23,13 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use crate::core::{Inbox, PeerId, Peers};
+use crate::core::{Inbox, Peers};
 use crate::message::Outgoing;
 use crate::options::{OptionValue, SocketOption};
+use crate::pipe::PeerId;
 use crate::{Error, Message, Result, SocketType};
 
-pub(crate) use pubsub::{subscription_bytes, subscription_message, Publisher, Subscriber};
+pub(crate) use pubsub::{Publisher, Subscriber};
 pub(crate) use rep::Rep;
 pub(crate) use req::Req;
 pub(crate) use router::Router;

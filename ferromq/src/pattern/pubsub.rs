@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use bytes::{BufMut, Bytes, BytesMut};
-use ferromq_zmtp::Command;
+use bytes::Bytes;
 
-use crate::core::{IdMap, Inbox, Out, PeerId, Peers};
+use crate::core::{Inbox, Peers};
 use crate::message::Outgoing;
+use crate::pipe::{IdMap, Out, PeerId};
 use crate::{Error, Message, Result};
 
 /// Topics and a value per topic, matched by prefix. A message matches every topic it starts
@@ -112,45 +112,6 @@ impl<V: Default> PrefixSet<V> {
     }
 }
 
-/// The wire form of a subscription for a peer speaking ZMTP 3.`minor`.
-pub(crate) fn subscription_bytes(subscribe: bool, topic: &Bytes, minor: u8) -> Bytes {
-    let mut out = BytesMut::new();
-    if minor >= 1 {
-        let cmd = if subscribe {
-            Command::Subscribe(topic.clone())
-        } else {
-            Command::Cancel(topic.clone())
-        };
-        cmd.encode(&mut out);
-    } else {
-        ferromq_zmtp::encode::header(&mut out, topic.len() + 1, false, false);
-        out.put_u8(u8::from(subscribe));
-        out.put_slice(topic);
-    }
-    out.freeze()
-}
-
-/// A subscription message as XPUB applications see it and XSUB applications write it.
-pub(crate) fn subscription_message(subscribe: bool, topic: &[u8]) -> Message {
-    let mut m = BytesMut::with_capacity(topic.len() + 1);
-    m.put_u8(u8::from(subscribe));
-    m.put_slice(topic);
-    Message::from(m.freeze())
-}
-
-/// Reads a subscription message: a single frame starting with 1 (subscribe) or 0 (cancel).
-fn parse_subscription(msg: &Message) -> Option<(bool, Bytes)> {
-    if msg.len() != 1 {
-        return None;
-    }
-    let frame = &msg[0];
-    match frame.first() {
-        Some(1) => Some((true, frame.slice(1..))),
-        Some(0) => Some((false, frame.slice(1..))),
-        _ => None,
-    }
-}
-
 /// Hands the message to each of `outs` (a peer at its high-water mark misses it), or, with
 /// `nodrop`, gives it back while one of them is full: nobody gets it yet.
 fn fan_out<'o, 'm>(
@@ -225,7 +186,7 @@ impl Publisher {
     /// the application when they change it); other messages reach an XPUB application as they
     /// are and are dropped by a PUB.
     pub fn input(&mut self, id: PeerId, msg: Message, inbox: &mut Inbox, peers: &Peers) {
-        let Some((subscribe, topic)) = parse_subscription(&msg) else {
+        let Some((subscribe, topic)) = msg.as_subscription() else {
             if self.xpub {
                 inbox.push(id, msg);
             }
@@ -250,7 +211,7 @@ impl Publisher {
             removed && last
         };
         if self.xpub && tell {
-            inbox.push(id, subscription_message(subscribe, &topic));
+            inbox.push(id, Message::subscription(subscribe, &topic));
         }
     }
 
@@ -265,7 +226,7 @@ impl Publisher {
         for topic in emptied {
             self.subscriptions.remove(&topic);
             if self.xpub {
-                inbox.push(id, subscription_message(false, &topic));
+                inbox.push(id, Message::subscription(false, &topic));
             }
         }
     }
@@ -339,7 +300,7 @@ impl Subscriber {
             });
         }
         let msg = msg.into_owned();
-        match parse_subscription(&msg) {
+        match msg.as_subscription() {
             Some((subscribe, topic)) => self.change(subscribe, topic, peers),
             None => {
                 for peer in peers.iter() {
@@ -424,20 +385,5 @@ mod tests {
         assert_eq!(s.matching(&topic).count(), 1);
         s.remove(&topic);
         assert!(s.is_empty());
-    }
-
-    #[test]
-    fn subscriptions_on_the_wire() {
-        let t = Bytes::from_static(b"ab");
-        assert_eq!(
-            &subscription_bytes(true, &t, 1)[..],
-            b"\x04\x0c\x09SUBSCRIBEab"
-        );
-        assert_eq!(
-            &subscription_bytes(false, &t, 1)[..],
-            b"\x04\x09\x06CANCELab"
-        );
-        assert_eq!(&subscription_bytes(true, &t, 0)[..], b"\x00\x03\x01ab");
-        assert_eq!(&subscription_bytes(false, &t, 0)[..], b"\x00\x03\x00ab");
     }
 }

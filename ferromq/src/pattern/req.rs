@@ -2,8 +2,9 @@
 
 use bytes::Bytes;
 
-use crate::core::{Inbox, PeerId, Peers};
+use crate::core::{Inbox, Peers};
 use crate::message::Outgoing;
+use crate::pipe::PeerId;
 use crate::{Error, Message, Result, SocketType};
 
 #[derive(Default)]

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::core::{PeerId, Peers};
+use crate::core::Peers;
 use crate::message::Outgoing;
+use crate::pipe::PeerId;
 use crate::{Error, Message, Result};
 
 pub(crate) struct Router {

@@ -1,306 +1,36 @@
-//! inproc: sockets of one [`Context`](crate::Context) joined by a pair of message queues.
+//! inproc (transport layer): sockets of one [`Context`](crate::Context) joined by a pair of
+//! [`InprocPipe`]s, found by name in the context's registry.
 //!
 //! ```text
 //!   socket A ── send ─► InprocPipe (A→B) ─► recv ── socket B
 //!            ◄─ recv ── InprocPipe (B→A) ◄─ send ──
 //! ```
 //!
-//! No encoding, no I/O thread, no copy of an owned message: a send moves the [`Message`] (its
-//! frames are reference-counted `Bytes`) into the pipe and a receive moves it out. A small
-//! frame sent from borrowed bytes is copied into the pipe's arena, a 64 KiB chunk that
-//! the receiver cuts its messages from (one allocation for many messages). Each pipe has its own
-//! small lock, so a sender never takes the receiving socket's lock: the lock order is
-//! "a socket's state, then a pipe, then the receiver's activation list", never two sockets.
-//!
-//! A pipe that goes from empty to non-empty puts its peer id on the receiver's activation list
-//! and wakes the receiver, once: until the receiver finds the pipe empty again, further sends
-//! only queue. A receive that takes a pipe down from its high-water mark wakes blocked senders.
-//!
+//! No encoding, no I/O thread, no copy of an owned message (see [`crate::pipe::inproc`]).
 //! Like libzmq, a connect may come before the bind: the connecting side gets its pipes at
 //! once (messages queue up to its `sndhwm`), and the bind joins them to the binding socket.
 //! The high-water mark of a joined pipe is the sender's `sndhwm` plus the receiver's `rcvhwm`
 //! (unlimited if either is 0), as in libzmq. There is no reconnection: when either side closes
 //! or disconnects, both pipes close; messages already in a pipe can still be read.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
-use crate::core::{PeerId, SocketCore};
-use crate::message::Outgoing;
+use crate::core::SocketCore;
 use crate::options::Options;
-use crate::{Error, Message, Result};
-
-/// Peers whose inproc pipes became non-empty, for their reader to pick up. A leaf lock.
-#[derive(Default)]
-pub(crate) struct Activations {
-    any: AtomicBool,
-    ids: Mutex<Vec<PeerId>>,
-}
-
-impl Activations {
-    pub fn add(&self, id: PeerId) {
-        lock(&self.ids).push(id);
-        self.any.store(true, Ordering::Release);
-    }
-
-    /// Moves the activated ids into `out`; cheap when there are none.
-    pub fn drain_into(&self, out: &mut impl Extend<PeerId>) {
-        // A plain load first: the common case (nothing) costs no atomic write.
-        if self.any.load(Ordering::Relaxed) && self.any.swap(false, Ordering::Acquire) {
-            out.extend(lock(&self.ids).drain(..));
-        }
-    }
-}
-
-/// The receiving end of a pipe, once known.
-struct Reader {
-    core: Weak<SocketCore>,
-    id: PeerId,
-    activations: Arc<Activations>,
-}
-
-/// One direction of an inproc connection.
-pub(crate) struct InprocPipe {
-    state: Mutex<PipeState>,
-    /// The reader's side of a batch: what it took from `state` and turns into messages after
-    /// letting go of the pipe's lock. Only the reader locks it.
-    taken: Mutex<VecDeque<Queued>>,
-}
-
-struct PipeState {
-    msgs: VecDeque<Queued>,
-    /// The bytes of the [`Queued::Small`] messages, in order.
-    arena: BytesMut,
-    /// Messages the pipe holds before a send would block; 0: no limit.
-    hwm: usize,
-    conflate: bool,
-    /// The reader was told the pipe is non-empty and has not yet found it empty.
-    signalled: bool,
-    /// No more messages may enter; those inside can still be read.
-    closed: bool,
-    reader: Option<Reader>,
-    /// The sending socket, woken when the pipe gets room.
-    writer: Weak<SocketCore>,
-}
+use crate::pipe::{InprocPipe, PeerId, PipeEnd, Pipes};
+use crate::{Error, Result};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A message in a pipe.
-enum Queued {
-    Msg(Message),
-    /// A small single-frame message sent from borrowed bytes, which were copied to the
-    /// pipe's arena. The receiver cuts its frame from the arena, so that many messages share
-    /// one allocation, and their reference counts are touched by the receiver's thread only
-    /// (the sender's, once per chunk).
-    Small(usize),
-}
-
-/// The message a queued entry stands for, cut from `arena` (the pipe's, or the bytes split
-/// off it with the entry) when it was copied there.
-fn cut_from(arena: &mut BytesMut, queued: Queued) -> Message {
-    match queued {
-        Queued::Msg(m) => m,
-        Queued::Small(0) => Message::from(Bytes::new()), // pins no chunk
-        Queued::Small(len) => Message::from(arena.split_to(len).freeze()),
-    }
-}
-
-/// Borrowed frames up to this size are copied into the pipe's arena.
-const ARENA_FRAME_MAX: usize = 256;
-
-/// Each arena chunk's size: what one message kept by the application can hold allocated.
-const ARENA_CHUNK: usize = 64 * 1024;
-
-impl PipeState {
-    /// Queues a small borrowed frame: into the arena while its chunk has room, or, if the
-    /// chunk is full of unread messages, as a message of its own (a chunk never grows).
-    fn push_small(&mut self, f: &[u8]) -> Queued {
-        if self.arena.capacity() - self.arena.len() < f.len() {
-            if !self.arena.is_empty() {
-                return Queued::Msg(Message::from(f));
-            }
-            // Everything cut from the old chunk is the receiver's; it frees the chunk.
-            self.arena = BytesMut::with_capacity(ARENA_CHUNK);
-        }
-        self.arena.extend_from_slice(f);
-        Queued::Small(f.len())
-    }
-}
-
-impl InprocPipe {
-    fn new(writer: Weak<SocketCore>, hwm: usize, conflate: bool) -> Arc<InprocPipe> {
-        Arc::new(InprocPipe {
-            taken: Mutex::new(VecDeque::new()),
-            state: Mutex::new(PipeState {
-                msgs: VecDeque::new(),
-                arena: BytesMut::new(),
-                hwm,
-                conflate,
-                signalled: false,
-                closed: false,
-                reader: None,
-                writer,
-            }),
-        })
-    }
-
-    fn full(s: &PipeState) -> bool {
-        !s.conflate && s.hwm != 0 && s.msgs.len() >= s.hwm
-    }
-
-    /// Whether a message would be accepted now.
-    pub fn has_room(&self) -> bool {
-        let s = lock(&self.state);
-        !s.closed && !Self::full(&s)
-    }
-
-    /// Queues a message, or hands it back when the pipe is full or closed. A small borrowed
-    /// frame is copied into the pipe's arena rather than into an allocation of its own.
-    pub fn push<'m>(&self, msg: Outgoing<'m>) -> std::result::Result<(), Outgoing<'m>> {
-        let mut s = lock(&self.state);
-        if s.closed || Self::full(&s) {
-            return Err(msg);
-        }
-        if s.conflate {
-            s.msgs.clear();
-            s.arena.clear();
-        }
-        let queued = match msg {
-            Outgoing::Frame(f) if f.len() <= ARENA_FRAME_MAX => s.push_small(f),
-            other => Queued::Msg(other.into_owned()),
-        };
-        s.msgs.push_back(queued);
-        self.signal(s);
-        Ok(())
-    }
-
-    /// Queues a message that no high-water mark holds back (a subscription).
-    pub fn push_command(&self, msg: Message) {
-        let mut s = lock(&self.state);
-        if !s.closed {
-            s.msgs.push_back(Queued::Msg(msg));
-            self.signal(s);
-        }
-    }
-
-    /// Tells the reader, once, that the pipe holds messages.
-    fn signal(&self, mut s: MutexGuard<'_, PipeState>) {
-        if s.signalled {
-            return;
-        }
-        let Some(reader) = &s.reader else { return };
-        let (core, id, activations) = (reader.core.clone(), reader.id, reader.activations.clone());
-        s.signalled = true;
-        drop(s);
-        activations.add(id);
-        if let Some(core) = core.upgrade() {
-            core.notify_readable();
-        }
-    }
-
-    /// Reader side: moves up to `max` messages into `out`, taking the pipe's lock once, so
-    /// that a busy receiver does not contend with its sender for the pipe once per message.
-    /// Returns whether the pipe still holds messages. When it is found empty, the next send
-    /// tells the reader again.
-    ///
-    /// Cutting a message from the arena costs a reference count: a batch with arena messages
-    /// is taken whole under the lock (the queue traded for an empty one, the arena's bytes
-    /// split off at once) and cut after the lock is released, so that the sender is not held
-    /// up meanwhile (16 B: 6.6 M to 11.6 M msg/s). Whole messages only move, and move under
-    /// the lock as before: taken the same way, 64 KiB messages ran at half speed in half the
-    /// runs (the sender refaulting a trimmed heap), which is not understood yet.
-    pub fn pop_many(&self, out: &mut VecDeque<Message>, max: usize) -> bool {
-        let mut s = lock(&self.state);
-        let was_full = Self::full(&s);
-        let n = s.msgs.len().min(max);
-        let mut cut = None;
-        if s.arena.is_empty() {
-            let PipeState { msgs, arena, .. } = &mut *s;
-            out.extend(msgs.drain(..n).map(|q| cut_from(arena, q)));
-        } else {
-            let mut taken = lock(&self.taken);
-            let bytes = if n == s.msgs.len() {
-                std::mem::swap(&mut *taken, &mut s.msgs);
-                s.arena.split()
-            } else {
-                taken.extend(s.msgs.drain(..n));
-                let small = taken.iter().map(|q| match q {
-                    Queued::Small(len) => *len,
-                    Queued::Msg(_) => 0,
-                });
-                let len = small.sum();
-                s.arena.split_to(len)
-            };
-            cut = Some((taken, bytes));
-        }
-        let more = !s.msgs.is_empty();
-        if !more {
-            s.signalled = false;
-        }
-        let writer = if was_full && n > 0 {
-            s.writer.upgrade()
-        } else {
-            None
-        };
-        drop(s);
-        if let Some((mut taken, mut bytes)) = cut {
-            out.extend(taken.drain(..).map(|q| cut_from(&mut bytes, q)));
-        }
-        if let Some(w) = writer {
-            w.writable.notify(usize::MAX);
-        }
-        more
-    }
-
-    pub fn is_empty(&self) -> bool {
-        lock(&self.state).msgs.is_empty()
-    }
-
-    /// Makes `core` the reader, as peer `id`. Returns whether messages already wait, in which
-    /// case the caller must activate `id` itself (it holds the reader's state).
-    pub fn set_reader(
-        &self,
-        core: &Arc<SocketCore>,
-        id: PeerId,
-        activations: Arc<Activations>,
-    ) -> bool {
-        let mut s = lock(&self.state);
-        s.reader = Some(Reader {
-            core: Arc::downgrade(core),
-            id,
-            activations,
-        });
-        s.signalled = !s.msgs.is_empty();
-        s.signalled
-    }
-
-    /// Closes the pipe: nothing more enters; with `drop_queued`, what waits is dropped too.
-    /// Returns the reader, to be told that its peer is gone.
-    pub fn close(&self, drop_queued: bool) -> Option<(Weak<SocketCore>, PeerId)> {
-        let mut s = lock(&self.state);
-        s.closed = true;
-        if drop_queued {
-            s.msgs.clear();
-            s.arena.clear();
-        }
-        let writer = s.writer.upgrade();
-        let reader = s.reader.as_ref().map(|r| (r.core.clone(), r.id));
-        drop(s);
-        // A sender blocked on this pipe must look again (and find the peer gone).
-        if let Some(w) = writer {
-            w.writable.notify(usize::MAX);
-        }
-        reader
-    }
-
-    fn is_closed(&self) -> bool {
-        lock(&self.state).closed
-    }
+/// `core` as the writer of a pipe.
+fn end(core: &Arc<SocketCore>) -> Option<Weak<dyn PipeEnd>> {
+    let weak: Weak<dyn PipeEnd> = Arc::downgrade(core) as Weak<SocketCore>;
+    Some(weak)
 }
 
 /// libzmq's inproc high-water mark: the sender's plus the receiver's, unlimited if either is.
@@ -310,12 +40,6 @@ fn joined_hwm(sndhwm: i32, rcvhwm: i32) -> usize {
     } else {
         Options::hwm(sndhwm) + Options::hwm(rcvhwm)
     }
-}
-
-/// The two pipes of one connection, as seen from one side.
-pub(crate) struct Pipes {
-    pub out: Arc<InprocPipe>,
-    pub inp: Arc<InprocPipe>,
 }
 
 /// A connect that came before its bind.
@@ -408,12 +132,12 @@ impl Registry {
                 let bopts = binder.options();
                 let pipes = Pipes {
                     out: InprocPipe::new(
-                        me,
+                        end(core),
                         joined_hwm(opts.sndhwm, bopts.rcvhwm),
                         opts.conflate || bopts.conflate,
                     ),
                     inp: InprocPipe::new(
-                        Arc::downgrade(&binder),
+                        end(&binder),
                         joined_hwm(bopts.sndhwm, opts.rcvhwm),
                         opts.conflate || bopts.conflate,
                     ),
@@ -425,8 +149,8 @@ impl Registry {
             None => {
                 // Messages queue up to our sndhwm until the bind.
                 let pipes = Pipes {
-                    out: InprocPipe::new(me.clone(), Options::hwm(opts.sndhwm), opts.conflate),
-                    inp: InprocPipe::new(Weak::new(), 0, opts.conflate),
+                    out: InprocPipe::new(end(core), Options::hwm(opts.sndhwm), opts.conflate),
+                    inp: InprocPipe::new(None, 0, opts.conflate),
                 };
                 let id = core.attach_inproc(&Bytes::new(), &pipes)?;
                 let pending = Pending {
@@ -458,17 +182,15 @@ fn join(
     bopts: &Options,
     pipes: Pipes,
 ) {
-    {
-        let mut s = lock(&pipes.out.state);
-        s.hwm = joined_hwm(copts.sndhwm, bopts.rcvhwm);
-        s.conflate = copts.conflate || bopts.conflate;
-    }
-    {
-        let mut s = lock(&pipes.inp.state);
-        s.hwm = joined_hwm(bopts.sndhwm, copts.rcvhwm);
-        s.conflate = copts.conflate || bopts.conflate;
-        s.writer = Arc::downgrade(binder);
-    }
+    let conflate = copts.conflate || bopts.conflate;
+    pipes
+        .out
+        .join(joined_hwm(copts.sndhwm, bopts.rcvhwm), conflate, None);
+    pipes.inp.join(
+        joined_hwm(bopts.sndhwm, copts.rcvhwm),
+        conflate,
+        end(binder),
+    );
     let binder_side = Pipes {
         out: pipes.inp,
         inp: pipes.out,
@@ -481,44 +203,4 @@ fn join(
         connector.detach(crate::core::Slot::Fresh, connector_id, true);
     }
     connector.writable.notify(usize::MAX);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_arena_never_grows_and_keeps_order_with_its_overflow() {
-        let pipe = InprocPipe::new(Weak::new(), 0, false);
-        let frame = [7u8; 100];
-        let n = 3 * ARENA_CHUNK / frame.len();
-        for i in 0..n {
-            let mut f = frame;
-            f[..4].copy_from_slice(&(i as u32).to_be_bytes());
-            assert!(pipe.push(Outgoing::Frame(&f)).is_ok());
-        }
-        {
-            let s = lock(&pipe.state);
-            assert!(s.arena.capacity() <= ARENA_CHUNK, "the chunk grew");
-            let small = s
-                .msgs
-                .iter()
-                .filter(|q| matches!(q, Queued::Small(_)))
-                .count();
-            assert_eq!(
-                small,
-                ARENA_CHUNK / frame.len(),
-                "one chunk's worth in the arena"
-            );
-        }
-        let mut out = VecDeque::new();
-        while pipe.pop_many(&mut out, 7) {}
-        assert_eq!(out.len(), n);
-        for (i, m) in out.iter().enumerate() {
-            assert_eq!(m[0][..4], (i as u32).to_be_bytes());
-        }
-        // The reader has everything: the next frame starts the arena again.
-        assert!(pipe.push(Outgoing::Frame(b"again")).is_ok());
-        assert!(matches!(lock(&pipe.state).msgs[0], Queued::Small(5)));
-    }
 }

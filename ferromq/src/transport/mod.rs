@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::core::{signalled, Slot, SocketCore};
 use crate::engine::{self, End};
 use crate::monitor::EventKind;
-use crate::reader::RawStream;
+use crate::pipe::RawStream;
 use crate::SocketType;
 use std::os::fd::AsRawFd;
 

@@ -1,4 +1,5 @@
-//! The outgoing side of one peer: messages routed to it, encoded in the sender's thread.
+//! The outgoing side of one tcp or ipc peer (pipes layer): messages routed to it, encoded in
+//! the sender's thread.
 //!
 //! A send encodes the message straight into the peer's batch (no allocation for small frames,
 //! no queue node); the connection's writer takes the whole batch in one swap and writes it with
@@ -10,24 +11,20 @@
 //! does, and not the batch's worth more.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io::IoSlice;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes};
-use ferromq_zmtp::encode;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use ferromq_zmtp::{encode, Command};
 use tokio::sync::Notify;
 
-use crate::engine::Writer;
-use crate::message::Outgoing;
-use crate::reader::RawStream;
+use super::RawStream;
+use crate::message::{Outgoing, ZERO_COPY_MIN};
 use crate::Message;
 
 /// Bytes a batch may hold before messages queue as messages.
 pub(crate) const ENCODE_CAP: usize = 256 * 1024;
-
-/// Frames at least this large are written by reference instead of copied into the batch.
-pub(crate) const ZERO_COPY_MIN: usize = 32 * 1024;
 
 /// A thread writes a message to a socket itself only if its previous direct write (to any
 /// connection) is at least this old: a lone message (a request, a reply) skips the hand-over
@@ -86,7 +83,7 @@ impl Batch {
     }
 
     /// The batch's bytes in write order.
-    fn parts(&self) -> impl Iterator<Item = &[u8]> {
+    pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
         let mut pos = 0;
         let runs = self.large.iter().flat_map(move |(offset, frame)| {
             let run = &self.enc[pos..*offset];
@@ -97,38 +94,14 @@ impl Batch {
         runs.chain(std::iter::once(tail)).filter(|p| !p.is_empty())
     }
 
-    /// Writes the whole batch with as few syscalls as the socket allows, then empties it
-    /// (keeping its buffer).
-    pub async fn write_to(&mut self, wr: &Writer) -> io::Result<()> {
-        {
-            let mut parts: Vec<&[u8]> = self.parts().collect();
-            let mut next = 0;
-            while next < parts.len() {
-                let mut slices = [IoSlice::new(&[]); 64];
-                let k = (parts.len() - next).min(slices.len());
-                for (slice, part) in slices.iter_mut().zip(&parts[next..next + k]) {
-                    *slice = IoSlice::new(part);
-                }
-                let mut n = wr.write_vectored(&slices[..k]).await?;
-                if n == 0 {
-                    return Err(io::ErrorKind::WriteZero.into());
-                }
-                while next < parts.len() && n >= parts[next].len() {
-                    n -= parts[next].len();
-                    next += 1;
-                }
-                if n > 0 {
-                    parts[next] = &parts[next][n..];
-                }
-            }
-        }
+    /// The batch was written: empties it, keeping its buffer unless one huge message
+    /// passed.
+    pub fn written(&mut self) {
         self.enc.clear();
         self.large.clear();
         if self.enc.capacity() > 2 * ENCODE_CAP {
-            // One huge message passed: do not keep its buffer.
             self.enc = Vec::new();
         }
-        Ok(())
     }
 }
 
@@ -201,6 +174,25 @@ impl Batch {
             *offset -= cut;
         }
     }
+}
+
+/// The wire form of a subscription for a peer speaking ZMTP 3.`minor`: a SUBSCRIBE or
+/// CANCEL command, or for ZMTP 3.0 a data frame starting with 1 or 0.
+pub(crate) fn subscription_bytes(subscribe: bool, topic: &Bytes, minor: u8) -> Bytes {
+    let mut out = BytesMut::new();
+    if minor >= 1 {
+        let cmd = if subscribe {
+            Command::Subscribe(topic.clone())
+        } else {
+            Command::Cancel(topic.clone())
+        };
+        cmd.encode(&mut out);
+    } else {
+        encode::header(&mut out, topic.len() + 1, false, false);
+        out.put_u8(u8::from(subscribe));
+        out.put_slice(topic);
+    }
+    out.freeze()
 }
 
 /// Whether the batch would hold one of the message's frames by reference.
@@ -650,5 +642,20 @@ mod tests {
         pipe.close();
         assert!(matches!(pipe.take(&mut batch), Taken::Closed));
         assert!(pipe.push(Outgoing::Owned(Message::from("late"))).is_err());
+    }
+
+    #[test]
+    fn subscriptions_on_the_wire() {
+        let t = Bytes::from_static(b"ab");
+        assert_eq!(
+            &subscription_bytes(true, &t, 1)[..],
+            b"\x04\x0c\x09SUBSCRIBEab"
+        );
+        assert_eq!(
+            &subscription_bytes(false, &t, 1)[..],
+            b"\x04\x09\x06CANCELab"
+        );
+        assert_eq!(&subscription_bytes(true, &t, 0)[..], b"\x00\x03\x01ab");
+        assert_eq!(&subscription_bytes(false, &t, 0)[..], b"\x00\x03\x00ab");
     }
 }
