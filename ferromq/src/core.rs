@@ -22,8 +22,9 @@ use crate::context::Io;
 use crate::message::Outgoing;
 use crate::options::{OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
-use crate::pipe::{Activations, IdMap, InprocPipe, Out, OutPipe, PeerId, PipeEnd, Pipes};
+use crate::pipe::{IdMap, Out, OutPipe, PeerId, PipeEnd, Pipes};
 use crate::reader::ReadSide;
+use crate::routing::{Inbox, Peer, Peers, RECV_BATCH};
 use crate::{Error, Message, Result, SocketType};
 
 pub(crate) struct SocketCore {
@@ -49,259 +50,12 @@ pub(crate) struct SocketCore {
 
 pub(crate) struct State {
     pub peers: Peers,
+    /// The live tcp or ipc connections' reading halves, which a receiver may read itself.
+    pub readers: IdMap<Arc<ReadSide>>,
     pub inbox: Inbox,
     pub pattern: Pattern,
     pub closed: bool,
     pub last_endpoint: Option<String>,
-}
-
-/// One peer as routing sees it.
-pub(crate) struct Peer {
-    pub out: Out,
-    /// The peer's routing id: its `Identity`, or one generated for it (ROUTER).
-    pub routing_id: Bytes,
-    /// The ZMTP minor version of the live connection; `None` while a connected-to peer has no
-    /// connection (its subscriptions are sent when one is made).
-    pub zmtp_minor: Option<u8>,
-    /// The live tcp or ipc connection's reading half, which a receiver may read itself.
-    pub reader: Option<Arc<ReadSide>>,
-}
-
-/// The peers that messages can be routed to, in round-robin order.
-#[derive(Default)]
-pub(crate) struct Peers {
-    map: IdMap<Peer>,
-    /// The peers in turn, each with its outgoing side: load balancing needs no lookup.
-    order: Vec<(PeerId, Out)>,
-    next: usize,
-}
-
-impl Peers {
-    pub fn get(&self, id: PeerId) -> Option<&Peer> {
-        self.map.get(&id)
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Peer> {
-        self.map.values()
-    }
-
-    fn insert(&mut self, id: PeerId, peer: Peer) {
-        self.order.push((id, peer.out.clone()));
-        self.map.insert(id, peer);
-    }
-
-    fn remove(&mut self, id: PeerId) -> Option<Peer> {
-        let peer = self.map.remove(&id)?;
-        if let Some(i) = self.order.iter().position(|(p, _)| *p == id) {
-            self.order.remove(i);
-            if i < self.next {
-                self.next -= 1;
-            }
-        }
-        Some(peer)
-    }
-
-    /// Load balancing (libzmq's `lb_t`): hands the message to the next peer in turn that has
-    /// room, or gives it back when none has.
-    #[inline]
-    pub fn load_balance<'m>(
-        &mut self,
-        mut msg: Outgoing<'m>,
-    ) -> std::result::Result<PeerId, Outgoing<'m>> {
-        let n = self.order.len();
-        let mut i = self.next;
-        for _ in 0..n {
-            if i >= n {
-                i = 0;
-            }
-            let (id, out) = &self.order[i];
-            match out.push(msg) {
-                Ok(()) => {
-                    self.next = i + 1;
-                    return Ok(*id);
-                }
-                Err(back) => msg = back,
-            }
-            i += 1;
-        }
-        Err(msg)
-    }
-}
-
-/// Messages received from peers, fair-queued (libzmq's `fq_t`): one message from each peer
-/// with input in turn.
-#[derive(Default)]
-pub(crate) struct Inbox {
-    queues: IdMap<InQueue>,
-    /// Peers whose queue is not empty, in the order they will be served.
-    active: VecDeque<PeerId>,
-    /// Inproc peers whose pipes became non-empty, not yet in `active`.
-    pub activations: Arc<Activations>,
-    /// A publisher: inproc input is taken by [`SocketCore::absorb`], never by `pop`.
-    absorbs: bool,
-    /// The queues keep only the newest message (`conflate`, fixed before connecting).
-    conflate: bool,
-}
-
-struct InQueue {
-    /// Messages from a tcp or ipc connection (and, on an XPUB, what the application reads).
-    msgs: VecDeque<Message>,
-    /// An inproc peer's pipe, read directly.
-    inproc: Option<Arc<InprocPipe>>,
-    /// The pipe held more than the last batch taken from it, or was signalled again since.
-    inproc_more: bool,
-    /// The peer is in the inbox's `active` list (at most once).
-    in_active: bool,
-    routing_id: Bytes,
-    hwm: usize,
-    /// The connection's reader waits for room.
-    reader_waiting: bool,
-    room: Arc<Notify>,
-    /// The peer detached: drop the queue once it is drained.
-    detached: bool,
-    /// `conflate`: keep only the newest message.
-    conflate: bool,
-}
-
-impl Inbox {
-    /// Queues one message from peer `id` (whose queue must exist), keeping the fair-queue
-    /// order. Messages for a peer without a queue are dropped.
-    pub fn push(&mut self, id: PeerId, msg: Message) {
-        if let Some(q) = self.queues.get_mut(&id) {
-            q.enlist(id, &mut self.active);
-            q.msgs.push_back(msg);
-        }
-    }
-
-    /// Takes the next message in fair-queue order, with the peer it came from.
-    pub fn pop(&mut self) -> Option<(PeerId, Bytes, Message)> {
-        self.take_activations();
-        loop {
-            let id = self.active.pop_front()?;
-            let Some(q) = self.queues.get_mut(&id) else {
-                continue; // a peer that left
-            };
-            q.in_active = false;
-            let (msg, more) = match (q.msgs.pop_front(), &q.inproc) {
-                (Some(msg), _) => {
-                    q.wake_reader();
-                    // An inproc peer's queue is refilled from its pipe when it runs dry: if
-                    // the pipe was not found empty, the peer is still active.
-                    (Some(msg), !q.msgs.is_empty() || q.inproc_more)
-                }
-                (None, Some(pipe)) if !self.absorbs => {
-                    // Take a batch from the pipe (one lock for many messages).
-                    q.inproc_more = pipe.pop_many(&mut q.msgs, INPROC_BATCH);
-                    let msg = q.msgs.pop_front();
-                    (msg, !q.msgs.is_empty() || q.inproc_more)
-                }
-                _ => (None, false),
-            };
-            let routing_id = match msg {
-                Some(_) => q.routing_id.clone(),
-                None => Bytes::new(),
-            };
-            if more {
-                q.enlist(id, &mut self.active);
-            } else if q.detached && q.is_empty() {
-                self.queues.remove(&id);
-            }
-            if let Some(msg) = msg {
-                return Some((id, routing_id, msg));
-            }
-        }
-    }
-}
-
-impl Inbox {
-    /// Moves up to `max` messages to `out` in fair-queue order, without their routing ids.
-    /// While one peer alone has input, its messages move in one run rather than one by one.
-    pub fn pop_into(&mut self, out: &mut VecDeque<Message>, max: usize) {
-        self.take_activations();
-        let mut left = max;
-        while left > 0 {
-            if self.active.len() == 1 {
-                if let Some(q) = self.queues.get_mut(&self.active[0]) {
-                    // The last message is left to `pop`, which settles the peer's place.
-                    let run = q.msgs.len().saturating_sub(1).min(left);
-                    if run > 0 {
-                        out.extend(q.msgs.drain(..run));
-                        q.wake_reader();
-                        left -= run;
-                        continue;
-                    }
-                }
-            }
-            match self.pop() {
-                Some((_, _, msg)) => out.push_back(msg),
-                None => break,
-            }
-            left -= 1;
-        }
-    }
-
-    /// Puts the inproc peers whose pipes were signalled in the active list, each at most once:
-    /// a peer already there keeps its one turn, and learns that its pipe holds more.
-    fn take_activations(&mut self) {
-        if self.absorbs {
-            return; // a publisher's inproc input is taken by `absorb`
-        }
-        struct Activate<'a> {
-            active: &'a mut VecDeque<PeerId>,
-            queues: &'a mut IdMap<InQueue>,
-        }
-        impl Extend<PeerId> for Activate<'_> {
-            fn extend<I: IntoIterator<Item = PeerId>>(&mut self, ids: I) {
-                for id in ids {
-                    let Some(q) = self.queues.get_mut(&id) else {
-                        continue; // an inproc peer that left before its activation was seen
-                    };
-                    if !q.enlist(id, self.active) {
-                        q.inproc_more = true;
-                    }
-                }
-            }
-        }
-        self.activations.drain_into(&mut Activate {
-            active: &mut self.active,
-            queues: &mut self.queues,
-        });
-    }
-
-    /// Adds peer `id`'s queue.
-    fn insert(&mut self, id: PeerId, q: InQueue) {
-        self.conflate = q.conflate;
-        self.queues.insert(id, q);
-    }
-}
-
-impl InQueue {
-    /// Puts peer `id` (this queue's) in the active list, unless it is there already: each
-    /// peer has at most one turn waiting. Returns whether it was added.
-    fn enlist(&mut self, id: PeerId, active: &mut VecDeque<PeerId>) -> bool {
-        if self.in_active {
-            return false;
-        }
-        self.in_active = true;
-        active.push_back(id);
-        true
-    }
-
-    /// Wakes the connection's reader if it waits for room and there is some.
-    fn wake_reader(&mut self) {
-        if self.reader_waiting && self.msgs.len() < self.hwm {
-            self.reader_waiting = false;
-            self.room.notify_one();
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.msgs.is_empty() && !self.inproc.as_ref().is_some_and(|p| !p.is_empty())
-    }
 }
 
 /// Where a connection's peer lives.
@@ -321,13 +75,6 @@ pub(crate) struct Attached {
     pub room: Arc<Notify>,
 }
 
-/// Most messages moved from an inproc pipe to its reader's queue under one lock.
-const INPROC_BATCH: usize = 256;
-
-/// Most messages one receive takes from the queues at once (the rest wait in the socket's
-/// receive cache): one lock per batch instead of one per message.
-pub(crate) const RECV_BATCH: usize = 32;
-
 static NEXT_PEER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn next_peer_id() -> PeerId {
@@ -338,10 +85,7 @@ impl SocketCore {
     pub fn new(socket_type: SocketType, io: Io) -> Result<Arc<SocketCore>> {
         let options = Options::default();
         let pattern = Pattern::new(socket_type)?;
-        let inbox = Inbox {
-            absorbs: matches!(pattern, Pattern::Publisher(_)),
-            ..Inbox::default()
-        };
+        let inbox = Inbox::new(matches!(pattern, Pattern::Publisher(_)));
         Ok(Arc::new(SocketCore {
             socket_type,
             options: Mutex::new(options),
@@ -349,6 +93,7 @@ impl SocketCore {
             sndtimeo: AtomicI32::new(-1),
             state: Mutex::new(State {
                 peers: Peers::default(),
+                readers: IdMap::default(),
                 inbox,
                 pattern,
                 closed: false,
@@ -386,25 +131,26 @@ impl SocketCore {
     /// fair-queue order anyway). Not for publishers, whose input is subscriptions.
     pub fn solo_reader(&self) -> Option<Arc<ReadSide>> {
         let st = self.state();
-        if st.closed
-            || st.inbox.absorbs
-            || st.peers.len() != 1
-            || st.inbox.queues.len() != 1
-            || !st.inbox.active.is_empty()
-        {
+        if st.closed || st.peers.len() != 1 || !st.inbox.is_solo() {
             return None;
         }
         // A connection whose stream ended waits for the I/O thread to close it.
-        let reader = st.peers.iter().next()?.reader.clone();
-        reader.filter(|r| !r.is_dead())
+        let (id, _) = st.peers.entries().next()?;
+        let reader = st.readers.get(&id)?;
+        (!reader.is_dead()).then(|| reader.clone())
     }
 
     /// Gives a peer its live connection's reading half, or takes it back when the connection
     /// ends.
     pub fn set_reader(&self, id: PeerId, side: Option<Arc<ReadSide>>) {
         let mut st = self.state();
-        if let Some(peer) = st.peers.map.get_mut(&id) {
-            peer.reader = side;
+        match side {
+            Some(side) if st.peers.get(id).is_some() => {
+                st.readers.insert(id, side);
+            }
+            _ => {
+                st.readers.remove(&id);
+            }
         }
         drop(st);
         self.wake_app();
@@ -452,10 +198,10 @@ impl SocketCore {
                 out: Out::Wire(Arc::new(OutPipe::for_options(&opts))),
                 routing_id: Bytes::new(),
                 zmtp_minor: None,
-                reader: None,
             },
         );
-        st.inbox.insert(id, in_queue(&opts, Bytes::new()));
+        let hwm = Options::hwm(opts.rcvhwm);
+        st.inbox.add(id, Bytes::new(), hwm, opts.conflate, None);
         drop(st);
         self.writable.notify(usize::MAX);
         id
@@ -485,17 +231,17 @@ impl SocketCore {
         let routing_id = pattern.attach(id, peer_identity, peers)?;
         let attached = match slot {
             Slot::Persistent(id) => {
-                let peer = peers.map.get_mut(&id)?;
+                let peer = peers.get_mut(id)?;
                 peer.routing_id = routing_id;
                 peer.zmtp_minor = Some(zmtp_minor);
-                let q = inbox.queues.get_mut(&id)?;
+                let room = inbox.room(id)?;
                 let Out::Wire(out) = &peer.out else {
                     return None;
                 };
                 Attached {
                     id,
                     out: out.clone(),
-                    room: q.room.clone(),
+                    room,
                 }
             }
             Slot::Fresh => {
@@ -506,12 +252,10 @@ impl SocketCore {
                         out: Out::Wire(out.clone()),
                         routing_id: routing_id.clone(),
                         zmtp_minor: Some(zmtp_minor),
-                        reader: None,
                     },
                 );
-                let q = in_queue(&opts, routing_id);
-                let room = q.room.clone();
-                inbox.insert(id, q);
+                let hwm = Options::hwm(opts.rcvhwm);
+                let room = inbox.add(id, routing_id, hwm, opts.conflate, None);
                 Attached { id, out, room }
             }
         };
@@ -529,22 +273,23 @@ impl SocketCore {
         let mut st = self.state();
         let State {
             peers,
+            readers,
             inbox,
             pattern,
             ..
         } = &mut *st;
+        readers.remove(&id);
         if matches!(slot, Slot::Persistent(_)) && !forget {
-            if let Some(peer) = peers.map.get_mut(&id) {
+            if let Some(peer) = peers.get_mut(id) {
                 peer.zmtp_minor = None;
-                peer.reader = None;
             }
             drop(st);
             self.wake_app();
             return;
         }
-        let inbox_was_empty = inbox.active.is_empty();
+        let inbox_was_empty = !inbox.has_input();
         pattern.detach(id, peers, inbox);
-        let now_readable = inbox_was_empty && !inbox.active.is_empty();
+        let now_readable = inbox_was_empty && inbox.has_input();
         let mut remote = None;
         if let Some(peer) = peers.remove(id) {
             match &peer.out {
@@ -553,22 +298,7 @@ impl SocketCore {
                 Out::Inproc(pipe) => remote = pipe.close(false),
             }
         }
-        if let Some(q) = inbox.queues.get_mut(&id) {
-            q.detached = true;
-            if let Some(pipe) = &q.inproc {
-                pipe.close(false);
-                if inbox.absorbs {
-                    // A publisher takes its peers' subscriptions straight from their pipes,
-                    // never through this queue: what is left there is moot now.
-                    q.inproc = None;
-                }
-            }
-            // A queue that still holds messages (on an XPUB, the cancels for topics the
-            // peer took with it) goes once they are read.
-            if q.is_empty() {
-                inbox.queues.remove(&id);
-            }
-        }
+        inbox.detach(id);
         drop(st);
         if now_readable {
             self.notify_readable();
@@ -603,12 +333,10 @@ impl SocketCore {
                 out: Out::Inproc(pipes.out.clone()),
                 routing_id: routing_id.clone(),
                 zmtp_minor: Some(1),
-                reader: None,
             },
         );
-        let mut q = in_queue(&opts, routing_id);
-        q.inproc = Some(pipes.inp.clone());
-        inbox.insert(id, q);
+        let hwm = Options::hwm(opts.rcvhwm);
+        inbox.add(id, routing_id, hwm, opts.conflate, Some(pipes.inp.clone()));
         let end: std::sync::Weak<dyn PipeEnd> = Arc::downgrade(self) as std::sync::Weak<SocketCore>;
         let waiting = pipes.inp.set_reader(end, id, inbox.activations.clone());
         if waiting {
@@ -637,17 +365,8 @@ impl SocketCore {
         let Some(publisher) = pattern.publisher() else {
             return;
         };
-        let mut ids = Vec::new();
-        inbox.activations.drain_into(&mut ids);
-        let mut msgs = VecDeque::new();
-        for id in ids {
-            let Some(pipe) = inbox.queues.get(&id).and_then(|q| q.inproc.clone()) else {
-                continue;
-            };
-            pipe.pop_many(&mut msgs, usize::MAX);
-            for msg in msgs.drain(..) {
-                publisher.input(id, msg, inbox, peers);
-            }
+        for (id, msg) in inbox.absorb_inproc() {
+            publisher.input(id, msg, inbox, peers);
         }
     }
 
@@ -664,41 +383,21 @@ impl SocketCore {
         if let Some(publisher) = pattern.publisher() {
             // PUB and XPUB take subscriptions in the I/O thread: a PUB application never
             // receives, yet its filter must follow its subscribers.
-            let was_empty = inbox.active.is_empty();
+            let was_empty = !inbox.has_input();
             for msg in batch.drain(..) {
                 publisher.input(id, msg, inbox, peers);
             }
-            let now_readable = was_empty && !inbox.active.is_empty();
+            let now_readable = was_empty && inbox.has_input();
             drop(st);
             if now_readable {
                 self.notify_readable();
             }
             return false;
         }
-        let Some(q) = inbox.queues.get_mut(&id) else {
-            batch.clear();
+        let was_empty = !inbox.has_input();
+        let Some(full) = inbox.deliver(id, batch) else {
             return false;
         };
-        let was_empty = inbox.active.is_empty();
-        if q.conflate {
-            if let Some(newest) = batch.pop() {
-                q.msgs.clear();
-                q.msgs.push_back(newest);
-            }
-            batch.clear();
-        } else if q.msgs.is_empty() {
-            // The usual case (the application keeps up): trade buffers instead of moving
-            // each message. The emptied queue's buffer serves the next batch.
-            let queued = std::mem::replace(&mut q.msgs, VecDeque::from(std::mem::take(batch)));
-            *batch = Vec::from(queued);
-        } else {
-            q.msgs.extend(batch.drain(..));
-        }
-        if !q.msgs.is_empty() {
-            q.enlist(id, &mut inbox.active);
-        }
-        let full = !q.conflate && q.msgs.len() >= q.hwm;
-        q.reader_waiting = full;
         drop(st);
         if was_empty {
             self.notify_readable();
@@ -709,14 +408,7 @@ impl SocketCore {
     /// Whether peer `id`'s input queue is still at its high-water mark (re-arming the wake-up
     /// when it is).
     pub fn inbox_full(&self, id: PeerId) -> bool {
-        let mut st = self.state();
-        match st.inbox.queues.get_mut(&id) {
-            Some(q) if q.msgs.len() >= q.hwm => {
-                q.reader_waiting = true;
-                true
-            }
-            _ => false,
-        }
+        self.state().inbox.still_full(id)
     }
 
     /// Closes the socket: nothing more can be sent or received; connections linger.
@@ -726,7 +418,7 @@ impl SocketCore {
         let linger0 = self.options().linger() == Some(std::time::Duration::ZERO);
         let mut wire = Vec::new();
         let mut inproc = Vec::new();
-        for (&id, peer) in &st.peers.map {
+        for (id, peer) in st.peers.entries() {
             match &peer.out {
                 Out::Wire(pipe) => wire.push(pipe.clone()),
                 Out::Inproc(pipe) => {
@@ -788,7 +480,7 @@ impl SocketCore {
             Self::absorb(&mut st);
         }
         let State { inbox, pattern, .. } = &mut *st;
-        if pattern.stateless_recv() && !inbox.conflate {
+        if pattern.stateless_recv() && !inbox.conflates() {
             return pattern.recv_many(self.socket_type, inbox, out, RECV_BATCH);
         }
         if let Some(msg) = pattern.recv(self.socket_type, inbox)? {
@@ -812,142 +504,10 @@ impl PipeEnd for SocketCore {
     }
 }
 
-fn in_queue(opts: &Options, routing_id: Bytes) -> InQueue {
-    InQueue {
-        msgs: VecDeque::new(),
-        inproc: None,
-        inproc_more: false,
-        in_active: false,
-        routing_id,
-        hwm: Options::hwm(opts.rcvhwm),
-        reader_waiting: false,
-        room: Arc::new(Notify::new()),
-        detached: false,
-        conflate: opts.conflate,
-    }
-}
-
 /// Resolves once the watched flag is `true` (at once if it already is), or never if its sender
 /// is gone without setting it.
 pub(crate) async fn signalled(flag: &mut watch::Receiver<bool>) {
     if flag.wait_for(|set| *set).await.is_err() {
         std::future::pending::<()>().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::future::Future;
-
-    fn queue(hwm: usize) -> InQueue {
-        InQueue {
-            msgs: VecDeque::new(),
-            inproc: None,
-            inproc_more: false,
-            in_active: false,
-            routing_id: Bytes::new(),
-            hwm,
-            reader_waiting: false,
-            room: Arc::new(Notify::new()),
-            detached: false,
-            conflate: false,
-        }
-    }
-
-    /// An inbox whose peer 1 (queue `first`) holds `a` messages "a0", "a1" ... and whose peer 2
-    /// holds `b` messages "b0", "b1" ...
-    fn two_peers(first: InQueue, a: usize, b: usize) -> Inbox {
-        let mut inbox = Inbox::default();
-        inbox.queues.insert(1, first);
-        inbox.queues.insert(2, queue(10));
-        for i in 0..a {
-            inbox.push(1, Message::from(format!("a{i}")));
-        }
-        for i in 0..b {
-            inbox.push(2, Message::from(format!("b{i}")));
-        }
-        inbox
-    }
-
-    #[test]
-    fn inbox_fair_queues_one_message_per_peer_in_turn() {
-        let mut inbox = two_peers(queue(10), 3, 2);
-        let order: Vec<(PeerId, Bytes)> = std::iter::from_fn(|| inbox.pop())
-            .map(|(id, _, m)| (id, m[0].clone()))
-            .collect();
-        let expected = [(1, "a0"), (2, "b0"), (1, "a1"), (2, "b1"), (1, "a2")];
-        assert_eq!(order.len(), expected.len());
-        for ((id, m), (eid, em)) in order.iter().zip(expected) {
-            assert_eq!((*id, &m[..]), (eid, em.as_bytes()));
-        }
-    }
-
-    #[test]
-    fn inbox_takes_runs_only_from_a_lone_peer() {
-        let mut q = queue(5);
-        q.reader_waiting = true;
-        let room = q.room.clone();
-        let mut inbox = two_peers(q, 5, 2);
-        let mut out = VecDeque::new();
-        let mut take = |inbox: &mut Inbox, max| {
-            out.clear();
-            inbox.pop_into(&mut out, max);
-            out.iter().map(|m| m[0].clone()).collect::<Vec<_>>()
-        };
-        // Two peers with input: one message each in turn, at most `max`.
-        assert_eq!(take(&mut inbox, 4), ["a0", "b0", "a1", "b1"]);
-        // Peer 2 is done: peer 1's rest comes in one run, and its reader may read again.
-        assert_eq!(take(&mut inbox, 10), ["a2", "a3", "a4"]);
-        assert!(!inbox.queues[&1].reader_waiting);
-        let woken = std::pin::pin!(room.notified());
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        assert!(woken.poll(&mut cx).is_ready());
-        assert_eq!(take(&mut inbox, 10), Vec::<Bytes>::new());
-        assert!(inbox.active.is_empty());
-    }
-
-    #[test]
-    fn inbox_runs_keep_turns_when_the_active_ring_wraps() {
-        // Serving a0, b0, a1 wraps the four-slot ring of active peers: [2 | 1].
-        let mut inbox = two_peers(queue(10), 5, 3);
-        let mut out = VecDeque::new();
-        inbox.pop_into(&mut out, 10);
-        let got: Vec<_> = out.iter().map(|m| m[0].clone()).collect();
-        assert_eq!(got, ["a0", "b0", "a1", "b1", "a2", "b2", "a3", "a4"]);
-    }
-
-    #[test]
-    fn a_subscriber_finds_a_match_behind_a_batch_it_drops() {
-        let mut inbox = Inbox::default();
-        inbox.queues.insert(1, queue(1000));
-        for _ in 0..3 * RECV_BATCH {
-            inbox.push(1, Message::from("a"));
-        }
-        inbox.push(1, Message::from("b"));
-        let mut sub = crate::pattern::Subscriber::new(false);
-        sub.change(true, Bytes::from("b"), &Peers::default());
-        let mut out = VecDeque::new();
-        sub.recv_many(&mut inbox, &mut out, RECV_BATCH);
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0][0], "b");
-    }
-
-    #[test]
-    fn inbox_wakes_a_reader_waiting_for_room() {
-        let mut inbox = Inbox::default();
-        let mut q = queue(2);
-        q.reader_waiting = true;
-        let room = q.room.clone();
-        inbox.queues.insert(7, q);
-        inbox.push(7, Message::from("x"));
-        inbox.push(7, Message::from("y"));
-        inbox.pop().unwrap();
-        // The pop made room: the waiting reader holds a permit now.
-        let woken = std::pin::pin!(room.notified());
-        let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
-        assert!(woken.poll(&mut cx).is_ready());
-        assert!(!inbox.queues[&7].reader_waiting);
     }
 }

@@ -111,6 +111,7 @@ mod pipe;
 mod poll;
 mod proxy;
 mod reader;
+mod routing;
 mod socket;
 mod transport;
 

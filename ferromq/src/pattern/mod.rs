@@ -23,10 +23,10 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use crate::core::{Inbox, Peers};
 use crate::message::Outgoing;
 use crate::options::{OptionValue, SocketOption};
 use crate::pipe::PeerId;
+use crate::routing::{Inbox, Peers};
 use crate::{Error, Message, Result, SocketType};
 
 pub(crate) use pubsub::{Publisher, Subscriber};

@@ -2,9 +2,9 @@
 
 use bytes::Bytes;
 
-use crate::core::{Inbox, Peers};
 use crate::message::Outgoing;
 use crate::pipe::PeerId;
+use crate::routing::{Inbox, Peers};
 use crate::{Error, Message, Result, SocketType};
 
 #[derive(Default)]
