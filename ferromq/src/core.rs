@@ -85,7 +85,7 @@ impl SocketCore {
     pub fn new(socket_type: SocketType, io: Io) -> Result<Arc<SocketCore>> {
         let options = Options::default();
         let pattern = Pattern::new(socket_type)?;
-        let inbox = Inbox::new(matches!(pattern, Pattern::Publisher(_)));
+        let inbox = Inbox::new(matches!(pattern, Pattern::Pub(_) | Pattern::Xpub(_)));
         Ok(Arc::new(SocketCore {
             socket_type,
             options: Mutex::new(options),
@@ -186,9 +186,21 @@ impl SocketCore {
         self.closing.subscribe()
     }
 
+    /// Where a `connect`'s connections live: a peer made now, before any connection exists,
+    /// so that messages queue for it; or, with `immediate` (and for a ROUTER, which needs the
+    /// peer's routing id), a fresh peer per connection.
+    pub fn connect_slot(&self) -> Slot {
+        let immediate = self.options().immediate;
+        if immediate || !self.state().pattern.queues_before_connect() {
+            Slot::Fresh
+        } else {
+            Slot::Persistent(self.add_persistent_peer())
+        }
+    }
+
     /// Creates a peer for a `connect` before any connection exists, so that messages queue
     /// for it.
-    pub fn add_persistent_peer(&self) -> PeerId {
+    fn add_persistent_peer(&self) -> PeerId {
         let id = next_peer_id();
         let opts = self.options();
         let mut st = self.state();
@@ -459,7 +471,7 @@ impl SocketCore {
             Self::absorb(&mut st);
         }
         let State { peers, pattern, .. } = &mut *st;
-        pattern.send(self.socket_type, msg, peers)
+        pattern.send(msg, peers)
     }
 
     /// Whether a send would go through now.
@@ -481,9 +493,9 @@ impl SocketCore {
         }
         let State { inbox, pattern, .. } = &mut *st;
         if pattern.stateless_recv() && !inbox.conflates() {
-            return pattern.recv_many(self.socket_type, inbox, out, RECV_BATCH);
+            return pattern.recv_many(inbox, out, RECV_BATCH);
         }
-        if let Some(msg) = pattern.recv(self.socket_type, inbox)? {
+        if let Some(msg) = pattern.recv(inbox)? {
             out.push_back(msg);
         }
         Ok(())

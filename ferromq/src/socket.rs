@@ -14,7 +14,6 @@ use crate::endpoint::{Endpoint, Role};
 use crate::message::{Outgoing, Sendable};
 use crate::monitor::{EventKind, Monitor};
 use crate::options::{self, OptionValue, Options, SocketOption};
-use crate::pattern::Pattern;
 use crate::poll::{Events, PollItem};
 use crate::reader::{AppPoll, Pumped, ReadSide, Woken};
 use crate::transport::{self, ipc, tcp, Target};
@@ -668,7 +667,7 @@ impl Socket {
     fn change_subscription(&self, on: bool, topic: Bytes) {
         let mut st = self.core.state();
         let crate::core::State { pattern, peers, .. } = &mut *st;
-        if let Pattern::Subscriber(s) = pattern {
+        if let Some(s) = pattern.subscriber() {
             s.change(on, topic, peers);
         }
     }

@@ -1,23 +1,36 @@
-//! Socket patterns: each a small state machine over the routing helpers of [`crate::core`].
+//! Socket patterns (below the socket API, above routing): one file per socket type, each a
+//! small state machine composed of routing strategies ([`crate::routing`]).
 //!
-//! | type   | send                               | receive                              |
-//! |--------|------------------------------------|--------------------------------------|
-//! | REQ    | load-balance, delimiter, then wait | only the asked peer's reply          |
-//! | REP    | back along the saved envelope      | fair-queue, save envelope            |
-//! | DEALER | load-balance                       | fair-queue                           |
-//! | ROUTER | by routing id (first frame)        | fair-queue, routing id prepended     |
-//! | PUSH   | load-balance                       | -                                    |
-//! | PULL   | -                                  | fair-queue                           |
-//! | PAIR   | the one peer                       | the one peer                         |
-//! | PUB    | fan-out to matching subscribers    | - (subscriptions update the filter)  |
-//! | XPUB   | fan-out to matching subscribers    | subscriptions (1/0 + topic), data    |
-//! | SUB    | - (subscribe / unsubscribe)        | fair-queue, filtered                 |
-//! | XSUB   | subscriptions, or data to all      | fair-queue, filtered                 |
+//! | type   | file | send                               | receive                              |
+//! |--------|------|------------------------------------|--------------------------------------|
+//! | REQ    | [`req`]    | load-balance, delimiter, then wait | only the asked peer's reply          |
+//! | REP    | [`rep`]    | back along the saved envelope      | fair-queue, save envelope            |
+//! | DEALER | [`dealer`] | load-balance                       | fair-queue                           |
+//! | ROUTER | [`router`] | by routing id (identity map)       | fair-queue, routing id prepended     |
+//! | PUSH   | [`push`]   | load-balance                       | -                                    |
+//! | PULL   | [`pull`]   | -                                  | fair-queue                           |
+//! | PAIR   | [`pair`]   | the one peer                       | the one peer                         |
+//! | PUB    | [`r#pub`]  | fan-out to matching subscribers    | - (subscriptions update the filter)  |
+//! | XPUB   | [`xpub`]   | fan-out to matching subscribers    | subscriptions (1/0 + topic), data    |
+//! | SUB    | [`sub`]    | - (subscribe / unsubscribe)        | fair-queue, filtered                 |
+//! | XSUB   | [`xsub`]   | subscriptions, or data to all      | fair-queue, filtered                 |
+//!
+//! [`pubsub`] holds what the four publish-subscribe types share. A pattern sees peers only as
+//! routing does (their pipes, routing ids and ZMTP versions): never a transport, an engine or
+//! wire bytes. Patterns may import routing, the pipes and the leaf modules.
 
-mod pubsub;
-mod rep;
-mod req;
-mod router;
+pub(crate) mod dealer;
+pub(crate) mod pair;
+pub(crate) mod r#pub;
+pub(crate) mod pubsub;
+pub(crate) mod pull;
+pub(crate) mod push;
+pub(crate) mod rep;
+pub(crate) mod req;
+pub(crate) mod router;
+pub(crate) mod sub;
+pub(crate) mod xpub;
+pub(crate) mod xsub;
 
 use std::collections::VecDeque;
 
@@ -29,39 +42,130 @@ use crate::pipe::PeerId;
 use crate::routing::{Inbox, Peers};
 use crate::{Error, Message, Result, SocketType};
 
-pub(crate) use pubsub::{Publisher, Subscriber};
-pub(crate) use rep::Rep;
-pub(crate) use req::Req;
-pub(crate) use router::Router;
+use pubsub::{Publisher, Subscriber};
 
+/// What every socket type does; the defaults are what a type that does not take part does.
+pub(crate) trait Behaviour {
+    /// The socket type, for errors.
+    const TYPE: SocketType;
+
+    /// Routes one message (it has at least one frame). `Ok(Some(msg))`: no peer can take it
+    /// now (would block).
+    fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
+        let _ = (msg, peers);
+        Err(Error::NotSupported {
+            socket_type: Self::TYPE,
+            operation: "send",
+        })
+    }
+
+    /// Whether a send would go through now (libzmq's `ZMQ_POLLOUT`).
+    fn can_send(&self, peers: &Peers) -> bool {
+        let _ = peers;
+        false
+    }
+
+    /// Takes the next message for the application, if any.
+    fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+        let _ = inbox;
+        Err(Error::NotSupported {
+            socket_type: Self::TYPE,
+            operation: "receive",
+        })
+    }
+
+    /// Whether receiving keeps no state, so that several messages may be taken at once.
+    fn stateless_recv(&self) -> bool {
+        true
+    }
+
+    /// Takes up to `max` messages for the application in fair-queue order (for the types
+    /// whose receive keeps no state).
+    fn recv_many(
+        &mut self,
+        inbox: &mut Inbox,
+        out: &mut VecDeque<Message>,
+        max: usize,
+    ) -> Result<()> {
+        for _ in 0..max {
+            match self.recv(inbox)? {
+                Some(msg) => out.push_back(msg),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// A peer finished its handshake. Returns the routing id it gets, or `None` to refuse it.
+    fn attach(&mut self, id: PeerId, identity: &Bytes, peers: &Peers) -> Option<Bytes> {
+        let _ = (id, peers);
+        Some(identity.clone())
+    }
+
+    /// A peer joined routing (after `attach` accepted it).
+    fn attached(&mut self, id: PeerId, peers: &Peers) {
+        let _ = (id, peers);
+    }
+
+    /// A peer left routing for good.
+    fn detach(&mut self, id: PeerId, peers: &Peers, inbox: &mut Inbox) {
+        let _ = (id, peers, inbox);
+    }
+
+    /// Applies an option the type acts on, checked against the options table already.
+    fn configure(&mut self, option: SocketOption, on: bool) {
+        let _ = (option, on);
+    }
+}
+
+/// Any socket type's pattern.
 pub(crate) enum Pattern {
-    Req(Req),
-    Rep(Rep),
-    Dealer,
-    Router(Router),
-    Push,
-    Pull,
-    Pair,
-    /// PUB and XPUB.
-    Publisher(Publisher),
-    /// SUB and XSUB.
-    Subscriber(Subscriber),
+    Req(req::Req),
+    Rep(rep::Rep),
+    Dealer(dealer::Dealer),
+    Router(router::Router),
+    Push(push::Push),
+    Pull(pull::Pull),
+    Pair(pair::Pair),
+    Pub(r#pub::Pub),
+    Xpub(xpub::Xpub),
+    Sub(sub::Sub),
+    Xsub(xsub::Xsub),
+}
+
+/// Calls `$call` on whichever type `$pattern` holds, as `$p`.
+macro_rules! dispatch {
+    ($pattern:expr, $p:ident => $call:expr) => {
+        match $pattern {
+            Pattern::Req($p) => $call,
+            Pattern::Rep($p) => $call,
+            Pattern::Dealer($p) => $call,
+            Pattern::Router($p) => $call,
+            Pattern::Push($p) => $call,
+            Pattern::Pull($p) => $call,
+            Pattern::Pair($p) => $call,
+            Pattern::Pub($p) => $call,
+            Pattern::Xpub($p) => $call,
+            Pattern::Sub($p) => $call,
+            Pattern::Xsub($p) => $call,
+        }
+    };
 }
 
 impl Pattern {
     pub fn new(socket_type: SocketType) -> Result<Pattern> {
         Ok(match socket_type {
-            SocketType::Req => Pattern::Req(Req::default()),
-            SocketType::Rep => Pattern::Rep(Rep::default()),
-            SocketType::Dealer => Pattern::Dealer,
-            SocketType::Router => Pattern::Router(Router::new()),
-            SocketType::Push => Pattern::Push,
-            SocketType::Pull => Pattern::Pull,
-            SocketType::Pair => Pattern::Pair,
-            SocketType::Pub => Pattern::Publisher(Publisher::new(false)),
-            SocketType::Xpub => Pattern::Publisher(Publisher::new(true)),
-            SocketType::Sub => Pattern::Subscriber(Subscriber::new(false)),
-            SocketType::Xsub => Pattern::Subscriber(Subscriber::new(true)),
+            SocketType::Req => Pattern::Req(req::Req::default()),
+            SocketType::Rep => Pattern::Rep(rep::Rep::default()),
+            SocketType::Dealer => Pattern::Dealer(dealer::Dealer),
+            SocketType::Router => Pattern::Router(router::Router::new()),
+            SocketType::Push => Pattern::Push(push::Push),
+            SocketType::Pull => Pattern::Pull(pull::Pull),
+            SocketType::Pair => Pattern::Pair(pair::Pair),
+            SocketType::Pub => Pattern::Pub(r#pub::Pub::default()),
+            SocketType::Xpub => Pattern::Xpub(xpub::Xpub::default()),
+            SocketType::Sub => Pattern::Sub(sub::Sub::default()),
+            SocketType::Xsub => Pattern::Xsub(xsub::Xsub::default()),
             other => {
                 return Err(Error::NotSupported {
                     socket_type: other,
@@ -71,27 +175,35 @@ impl Pattern {
         })
     }
 
-    /// Applies an option the pattern acts on, checked against the options table already.
-    pub fn configure(&mut self, option: SocketOption, value: &OptionValue) {
-        let OptionValue::Bool(on) = *value else {
-            return;
-        };
-        match (self, option) {
-            (Pattern::Router(r), SocketOption::RouterMandatory) => r.mandatory = on,
-            (Pattern::Router(r), SocketOption::RouterHandover) => r.handover = on,
-            (Pattern::Req(r), SocketOption::ReqRelaxed) => r.relaxed = on,
-            (Pattern::Req(r), SocketOption::ReqCorrelate) => r.correlate = on,
-            (Pattern::Publisher(p), SocketOption::XpubVerbose) => p.verbose = on,
-            (Pattern::Publisher(p), SocketOption::XpubNodrop) => p.nodrop = on,
-            _ => {}
+    /// The publisher state of a PUB or XPUB, which takes its peers' subscriptions.
+    pub fn publisher(&mut self) -> Option<&mut Publisher> {
+        match self {
+            Pattern::Pub(p) => Some(&mut p.publisher),
+            Pattern::Xpub(p) => Some(&mut p.publisher),
+            _ => None,
         }
     }
 
-    /// The publisher state of a PUB or XPUB.
-    pub fn publisher(&mut self) -> Option<&mut Publisher> {
+    /// The subscriber state of a SUB or XSUB, which `subscribe` changes.
+    pub fn subscriber(&mut self) -> Option<&mut Subscriber> {
         match self {
-            Pattern::Publisher(p) => Some(p),
+            Pattern::Sub(s) => Some(&mut s.subscriber),
+            Pattern::Xsub(s) => Some(&mut s.subscriber),
             _ => None,
+        }
+    }
+
+    /// Whether connect-side peers exist before their connection does, so that messages
+    /// queue for them: all but ROUTER, which only knows a peer by the routing id its
+    /// handshake brings.
+    pub fn queues_before_connect(&self) -> bool {
+        !matches!(self, Pattern::Router(_))
+    }
+
+    /// Applies an option the pattern acts on, checked against the options table already.
+    pub fn configure(&mut self, option: SocketOption, value: &OptionValue) {
+        if let OptionValue::Bool(on) = *value {
+            dispatch!(self, p => p.configure(option, on));
         }
     }
 
@@ -101,122 +213,60 @@ impl Pattern {
     #[inline]
     pub fn send<'m>(
         &mut self,
-        socket_type: SocketType,
         msg: Outgoing<'m>,
         peers: &mut Peers,
     ) -> Result<Option<Outgoing<'m>>> {
         if msg.is_empty() {
             return Err(Error::InvalidMessage("a message needs at least one frame"));
         }
-        let owned = |r: Result<Option<Message>>| r.map(|back| back.map(Outgoing::Owned));
-        match self {
-            Pattern::Req(req) => owned(req.send(msg.into_owned(), peers)),
-            Pattern::Rep(rep) => owned(rep.send(msg.into_owned(), peers)),
-            Pattern::Router(router) => owned(router.send(msg.into_owned(), peers)),
-            Pattern::Dealer | Pattern::Push | Pattern::Pair => Ok(peers.load_balance(msg).err()),
-            Pattern::Publisher(publisher) => publisher.send(msg, peers),
-            Pattern::Subscriber(subscriber) => subscriber.send(msg, peers),
-            Pattern::Pull => Err(Error::NotSupported {
-                socket_type,
-                operation: "send",
-            }),
-        }
+        dispatch!(self, p => p.send(msg, peers))
     }
 
     /// Whether a send would go through now (libzmq's `ZMQ_POLLOUT`).
     pub fn can_send(&self, peers: &Peers) -> bool {
-        let any_room = || peers.iter().any(|p| p.out.has_room());
-        match self {
-            Pattern::Req(req) => req.may_send() && any_room(),
-            Pattern::Rep(rep) => rep.may_send(),
-            Pattern::Dealer | Pattern::Push | Pattern::Pair => any_room(),
-            Pattern::Publisher(publisher) => {
-                !publisher.nodrop || peers.iter().all(|p| p.out.has_room())
-            }
-            // ROUTER drops (or, when mandatory, reports) per message; an XSUB always sends.
-            Pattern::Router(_) => true,
-            Pattern::Subscriber(subscriber) => subscriber.is_xsub(),
-            Pattern::Pull => false,
-        }
+        dispatch!(self, p => p.can_send(peers))
     }
 
     /// Whether receiving keeps no state, so that several messages may be taken at once.
     pub fn stateless_recv(&self) -> bool {
-        !matches!(self, Pattern::Req(_) | Pattern::Rep(_))
+        dispatch!(self, p => p.stateless_recv())
     }
 
     /// Takes the next message for the application, if any.
-    pub fn recv(&mut self, socket_type: SocketType, inbox: &mut Inbox) -> Result<Option<Message>> {
-        match self {
-            Pattern::Req(req) => req.recv(inbox),
-            Pattern::Rep(rep) => rep.recv(inbox),
-            Pattern::Router(_) => Ok(inbox.pop().map(|(_, routing_id, mut msg)| {
-                msg.push_front(routing_id);
-                msg
-            })),
-            Pattern::Subscriber(subscriber) => Ok(subscriber.recv(inbox)),
-            Pattern::Dealer | Pattern::Pull | Pattern::Pair => {
-                Ok(inbox.pop().map(|(_, _, msg)| msg))
-            }
-            Pattern::Publisher(_) if socket_type == SocketType::Xpub => {
-                Ok(inbox.pop().map(|(_, _, msg)| msg))
-            }
-            Pattern::Push | Pattern::Publisher(_) => Err(Error::NotSupported {
-                socket_type,
-                operation: "receive",
-            }),
-        }
+    pub fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+        dispatch!(self, p => p.recv(inbox))
     }
 
     /// Takes up to `max` messages for the application (a pattern whose receive keeps no
     /// state), in fair-queue order.
+    #[inline]
     pub fn recv_many(
         &mut self,
-        socket_type: SocketType,
         inbox: &mut Inbox,
         out: &mut VecDeque<Message>,
         max: usize,
     ) -> Result<()> {
-        match self {
-            Pattern::Dealer | Pattern::Pull | Pattern::Pair => inbox.pop_into(out, max),
-            Pattern::Publisher(_) if socket_type == SocketType::Xpub => inbox.pop_into(out, max),
-            Pattern::Subscriber(subscriber) => subscriber.recv_many(inbox, out, max),
-            _ => {
-                for _ in 0..max {
-                    match self.recv(socket_type, inbox)? {
-                        Some(msg) => out.push_back(msg),
-                        None => break,
-                    }
-                }
-            }
-        }
-        Ok(())
+        dispatch!(self, p => p.recv_many(inbox, out, max))
     }
 
     /// A peer finished its handshake. Returns the routing id it gets, or `None` to refuse it.
     pub fn attach(&mut self, id: PeerId, identity: &Bytes, peers: &Peers) -> Option<Bytes> {
-        match self {
-            Pattern::Router(router) => router.attach(id, identity, peers),
-            // PAIR talks to exactly one peer; libzmq refuses any further connection.
-            Pattern::Pair if peers.len() > usize::from(peers.get(id).is_some()) => None,
-            _ => Some(identity.clone()),
-        }
+        dispatch!(self, p => p.attach(id, identity, peers))
     }
 
     /// A peer joined routing (after `attach` accepted it); a subscriber sends it every
     /// subscription.
     pub fn attached(&mut self, id: PeerId, peers: &Peers) {
-        if let Pattern::Subscriber(subscriber) = self {
-            subscriber.attached(id, peers);
-        }
+        dispatch!(self, p => p.attached(id, peers))
     }
 
     /// A peer left routing for good.
     pub fn detach(&mut self, id: PeerId, peers: &Peers, inbox: &mut Inbox) {
-        match self {
-            Pattern::Router(router) => router.detach(id, peers),
-            Pattern::Publisher(publisher) => publisher.detach(id, inbox),
-            _ => {}
-        }
+        dispatch!(self, p => p.detach(id, peers, inbox))
     }
+}
+
+/// Whether some peer would take a message now.
+fn any_room(peers: &Peers) -> bool {
+    peers.iter().any(|p| p.out.has_room())
 }

@@ -1,6 +1,6 @@
-//! PUB, XPUB, SUB and XSUB (RFC 29): topic filtering by prefix at the publisher, subscriptions
-//! sent upstream as SUBSCRIBE / CANCEL commands (or, to ZMTP 3.0 peers, as data frames starting
-//! with 1 / 0).
+//! What PUB, XPUB, SUB and XSUB share (RFC 29): a publisher's subscribers (fan-out filtered
+//! by prefix at the publisher) and a subscriber's subscriptions, sent upstream as SUBSCRIBE /
+//! CANCEL commands (or, to ZMTP 3.0 peers, as data frames starting with 1 / 0).
 
 use std::collections::VecDeque;
 
@@ -10,7 +10,7 @@ use crate::message::Outgoing;
 use crate::pipe::PeerId;
 use crate::routing::fan_out::{FanOut, PrefixSet};
 use crate::routing::{Inbox, Peers};
-use crate::{Error, Message, Result};
+use crate::{Message, Result};
 
 /// PUB and XPUB: fan-out to the peers subscribed to a prefix of the message.
 pub(crate) struct Publisher {
@@ -40,6 +40,12 @@ impl Publisher {
     #[inline]
     pub fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &Peers) -> Result<Option<Outgoing<'m>>> {
         Ok(self.subscribers.send(self.nodrop, msg, peers))
+    }
+
+    /// Whether a send would go through now: always, unless `nodrop` holds it back for a
+    /// full subscriber.
+    pub fn can_send(&self, peers: &Peers) -> bool {
+        !self.nodrop || peers.iter().all(|p| p.out.has_room())
     }
 
     /// Handles a message from a peer: subscriptions update the filter (and, on an XPUB, reach
@@ -78,23 +84,12 @@ impl Publisher {
 
 /// SUB and XSUB: subscriptions kept (with a count per topic, as libzmq does), sent to every
 /// peer and again to each peer that (re)connects, and used to filter what arrives.
+#[derive(Default)]
 pub(crate) struct Subscriber {
     topics: PrefixSet<usize>,
-    xsub: bool,
 }
 
 impl Subscriber {
-    pub fn new(xsub: bool) -> Self {
-        Subscriber {
-            topics: PrefixSet::new(),
-            xsub,
-        }
-    }
-
-    pub fn is_xsub(&self) -> bool {
-        self.xsub
-    }
-
     /// Adds or removes one reference to `topic`; tells the peers when that changes the set.
     pub fn change(&mut self, subscribe: bool, topic: Bytes, peers: &Peers) {
         let changed = if subscribe {
@@ -132,27 +127,6 @@ impl Subscriber {
         for topic in self.topics.topics() {
             peer.out.subscription(true, &topic, minor);
         }
-    }
-
-    /// XSUB: a subscription message changes the subscriptions; anything else goes upstream to
-    /// every peer.
-    pub fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &Peers) -> Result<Option<Outgoing<'m>>> {
-        if !self.xsub {
-            return Err(Error::NotSupported {
-                socket_type: crate::SocketType::Sub,
-                operation: "send (use subscribe and unsubscribe)",
-            });
-        }
-        let msg = msg.into_owned();
-        match msg.as_subscription() {
-            Some((subscribe, topic)) => self.change(subscribe, topic, peers),
-            None => {
-                for peer in peers.iter() {
-                    let _ = peer.out.push(Outgoing::Borrowed(&msg));
-                }
-            }
-        }
-        Ok(None)
     }
 
     /// Takes up to `max` messages, dropping those no subscription matches; at least one
@@ -210,7 +184,7 @@ mod tests {
             inbox.push(1, Message::from("a"));
         }
         inbox.push(1, Message::from("b"));
-        let mut sub = Subscriber::new(false);
+        let mut sub = Subscriber::default();
         sub.change(true, Bytes::from("b"), &Peers::default());
         let mut out = VecDeque::new();
         sub.recv_many(&mut inbox, &mut out, RECV_BATCH);

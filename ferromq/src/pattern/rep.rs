@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use super::Behaviour;
 use crate::message::Outgoing;
 use crate::pipe::PeerId;
 use crate::routing::{Inbox, Peers};
@@ -14,13 +15,31 @@ pub(crate) struct Rep {
     reply_to: Option<(PeerId, Vec<Bytes>)>,
 }
 
-impl Rep {
+impl Behaviour for Rep {
+    const TYPE: SocketType = SocketType::Rep;
+
+    fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
+        self.reply(msg.into_owned(), peers)?;
+        Ok(None)
+    }
+
     /// Whether a request awaits its reply.
-    pub fn may_send(&self) -> bool {
+    fn can_send(&self, _: &Peers) -> bool {
         self.reply_to.is_some()
     }
 
-    pub fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+    fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+        self.request(inbox)
+    }
+
+    fn stateless_recv(&self) -> bool {
+        false
+    }
+}
+
+impl Rep {
+    /// Takes the next request, keeping its envelope for the reply.
+    fn request(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
         if self.reply_to.is_some() {
             return Err(Error::WrongState {
                 socket_type: SocketType::Rep,
@@ -42,7 +61,8 @@ impl Rep {
         Ok(None)
     }
 
-    pub fn send(&mut self, mut msg: Message, peers: &mut Peers) -> Result<Option<Message>> {
+    /// Sends the reply back along the request's envelope.
+    fn reply(&mut self, mut msg: Message, peers: &mut Peers) -> Result<()> {
         let Some((peer, envelope)) = self.reply_to.take() else {
             return Err(Error::WrongState {
                 socket_type: SocketType::Rep,
@@ -55,6 +75,6 @@ impl Rep {
         if let Some(p) = peers.get(peer) {
             let _ = p.out.push(Outgoing::Owned(msg));
         }
-        Ok(None)
+        Ok(())
     }
 }

@@ -2,7 +2,9 @@
 
 use bytes::Bytes;
 
+use super::{any_room, Behaviour};
 use crate::message::Outgoing;
+use crate::options::SocketOption;
 use crate::pipe::PeerId;
 use crate::routing::{Inbox, Peers};
 use crate::{Error, Message, Result, SocketType};
@@ -11,21 +13,52 @@ use crate::{Error, Message, Result, SocketType};
 pub(crate) struct Req {
     /// `req_relaxed`: a new request may be sent before the reply came; the old reply is then
     /// discarded.
-    pub relaxed: bool,
+    relaxed: bool,
     /// `req_correlate`: each request carries an id frame that its reply must echo.
-    pub correlate: bool,
+    correlate: bool,
     /// The peer whose reply we wait for.
     waiting: Option<PeerId>,
     request_id: u32,
 }
 
+impl Behaviour for Req {
+    const TYPE: SocketType = SocketType::Req;
+
+    fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
+        let back = self.request(msg.into_owned(), peers)?;
+        Ok(back.map(Outgoing::Owned))
+    }
+
+    fn can_send(&self, peers: &Peers) -> bool {
+        self.may_send() && any_room(peers)
+    }
+
+    fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+        self.reply(inbox)
+    }
+
+    fn stateless_recv(&self) -> bool {
+        false
+    }
+
+    fn configure(&mut self, option: SocketOption, on: bool) {
+        match option {
+            SocketOption::ReqRelaxed => self.relaxed = on,
+            SocketOption::ReqCorrelate => self.correlate = on,
+            _ => {}
+        }
+    }
+}
+
 impl Req {
     /// Whether the state allows a request now.
-    pub fn may_send(&self) -> bool {
+    fn may_send(&self) -> bool {
         self.waiting.is_none() || self.relaxed
     }
 
-    pub fn send(&mut self, mut msg: Message, peers: &mut Peers) -> Result<Option<Message>> {
+    /// Sends a request: an empty delimiter (after the request id, with `req_correlate`) and
+    /// the body, to the next peer in turn.
+    fn request(&mut self, mut msg: Message, peers: &mut Peers) -> Result<Option<Message>> {
         if self.waiting.is_some() && !self.relaxed {
             return Err(Error::WrongState {
                 socket_type: SocketType::Req,
@@ -53,7 +86,8 @@ impl Req {
         }
     }
 
-    pub fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+    /// Takes the reply to the request out, when it is there.
+    fn reply(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
         let Some(expected) = self.waiting else {
             return Err(Error::WrongState {
                 socket_type: SocketType::Req,

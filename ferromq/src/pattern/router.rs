@@ -2,18 +2,20 @@
 
 use bytes::Bytes;
 
+use super::Behaviour;
 use crate::message::Outgoing;
+use crate::options::SocketOption;
 use crate::pipe::PeerId;
 use crate::routing::identity::{Claim, IdentityMap};
-use crate::routing::Peers;
-use crate::{Error, Message, Result};
+use crate::routing::{Inbox, Peers};
+use crate::{Error, Message, Result, SocketType};
 
 pub(crate) struct Router {
     peers_by_id: IdentityMap,
     /// `router_mandatory`: unroutable messages are errors, full pipes block.
-    pub mandatory: bool,
+    mandatory: bool,
     /// `router_handover`: a new peer with a taken routing id takes it over.
-    pub handover: bool,
+    handover: bool,
 }
 
 impl Router {
@@ -24,8 +26,31 @@ impl Router {
             handover: false,
         }
     }
+}
 
-    pub fn attach(&mut self, id: PeerId, identity: &Bytes, peers: &Peers) -> Option<Bytes> {
+impl Behaviour for Router {
+    const TYPE: SocketType = SocketType::Router;
+
+    fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
+        let back = self.route(msg.into_owned(), peers)?;
+        Ok(back.map(Outgoing::Owned))
+    }
+
+    /// A ROUTER drops (or, when mandatory, reports) per message: a send never waits for
+    /// the socket as a whole.
+    fn can_send(&self, _: &Peers) -> bool {
+        true
+    }
+
+    /// The next message, its sender's routing id first.
+    fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
+        Ok(inbox.pop().map(|(_, routing_id, mut msg)| {
+            msg.push_front(routing_id);
+            msg
+        }))
+    }
+
+    fn attach(&mut self, id: PeerId, identity: &Bytes, peers: &Peers) -> Option<Bytes> {
         match self.peers_by_id.attach(id, identity, self.handover) {
             Claim::Granted(routing_id) => Some(routing_id),
             Claim::Refused => None,
@@ -39,13 +64,26 @@ impl Router {
         }
     }
 
-    pub fn detach(&mut self, id: PeerId, peers: &Peers) {
+    fn detach(&mut self, id: PeerId, peers: &Peers, _: &mut Inbox) {
         if let Some(p) = peers.get(id) {
             self.peers_by_id.detach(id, &p.routing_id);
         }
     }
 
-    pub fn send(&mut self, mut msg: Message, peers: &mut Peers) -> Result<Option<Message>> {
+    fn configure(&mut self, option: SocketOption, on: bool) {
+        match option {
+            SocketOption::RouterMandatory => self.mandatory = on,
+            SocketOption::RouterHandover => self.handover = on,
+            _ => {}
+        }
+    }
+}
+
+impl Router {
+    /// Sends to the peer the first frame names; an unknown name is dropped, or with
+    /// `router_mandatory` an error, and a full peer drops it, or with `router_mandatory`
+    /// hands it back (would block).
+    fn route(&mut self, mut msg: Message, peers: &mut Peers) -> Result<Option<Message>> {
         if msg.len() < 2 {
             return Err(Error::InvalidMessage(
                 "a ROUTER message needs a routing id frame and at least one more",

@@ -16,7 +16,6 @@ use crate::core::{signalled, Slot, SocketCore};
 use crate::engine::{self, End};
 use crate::monitor::EventKind;
 use crate::pipe::RawStream;
-use crate::SocketType;
 use std::os::fd::AsRawFd;
 
 /// A connected byte stream of any transport.
@@ -199,21 +198,15 @@ async fn accept_loop(
     drop(closed); // tells a waiting unbind that the address is free
 }
 
-/// Starts connecting (and reconnecting) on the I/O thread. Unless `immediate` is set (or the
-/// socket is a ROUTER, which needs the peer's identity), the peer exists from now on, so
-/// messages queue for it until the connection is up.
+/// Starts connecting (and reconnecting) on the I/O thread. The socket decides whether the
+/// peer exists from now on, so that messages queue for it until the connection is up.
 pub(crate) fn connect(
     core: &Arc<SocketCore>,
     target: Target,
     endpoint: &str,
     stop: watch::Receiver<bool>,
 ) -> Slot {
-    let opts = core.options();
-    let slot = if opts.immediate || core.socket_type == SocketType::Router {
-        Slot::Fresh
-    } else {
-        Slot::Persistent(core.add_persistent_peer())
-    };
+    let slot = core.connect_slot();
     core.io.spawn(connect_loop(
         core.clone(),
         target,
