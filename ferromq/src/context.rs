@@ -4,8 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use tokio::runtime::Handle;
 use tokio::sync::Notify;
+
+use crate::engine::{Io, TaskCount};
 
 use crate::{Error, Result, Socket, SocketType};
 
@@ -28,7 +29,7 @@ pub(crate) struct ContextInner {
     /// Which I/O thread gets the next socket.
     next: AtomicUsize,
     /// The `inproc://` names bound in this context.
-    pub(crate) inproc: crate::transport::inproc::Registry,
+    pub(crate) inproc: crate::transport::inproc::Registry<crate::core::SocketCore>,
 }
 
 /// One I/O thread: an event loop that runs until the context ends and its connections have
@@ -90,45 +91,6 @@ impl ContextInner {
     pub(crate) fn io(&self) -> Io {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.threads.len();
         self.threads[i].io.clone()
-    }
-}
-
-/// What the socket internals need of the context: a place to spawn connection tasks, and a
-/// count of those tasks so that shutdown waits for lingering ones. It never holds the context
-/// itself, so a task cannot keep the context (and its I/O thread) alive.
-#[derive(Clone)]
-pub(crate) struct Io {
-    pub(crate) handle: Handle,
-    tasks: Arc<TaskCount>,
-}
-
-struct TaskCount {
-    running: AtomicUsize,
-    idle: Notify,
-}
-
-impl Io {
-    /// Spawns a task on the I/O thread, counted until it ends.
-    pub(crate) fn spawn<F>(&self, task: F)
-    where
-        F: std::future::Future<Output = ()> + Send + 'static,
-    {
-        self.tasks.running.fetch_add(1, Ordering::SeqCst);
-        let guard = TaskGuard(self.tasks.clone());
-        self.handle.spawn(async move {
-            let _guard = guard;
-            task.await;
-        });
-    }
-}
-
-struct TaskGuard(Arc<TaskCount>);
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
     }
 }
 

@@ -16,14 +16,14 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use event_listener::Event;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
-use crate::context::Io;
+use crate::engine::{Attached, Io, Owner, ReadSide, Slot};
 use crate::message::Outgoing;
+use crate::monitor::Monitors;
 use crate::options::{OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
 use crate::pipe::{IdMap, Out, OutPipe, PeerId, PipeEnd, Pipes};
-use crate::reader::ReadSide;
 use crate::routing::{Inbox, Peer, Peers, RECV_BATCH};
 use crate::{Error, Message, Result, SocketType};
 
@@ -42,7 +42,7 @@ pub(crate) struct SocketCore {
     closing: watch::Sender<bool>,
     /// Where connection events go (`Socket::monitor`).
     pub monitors: crate::monitor::Monitors,
-    /// Rings a receiver that sleeps on its own connection (see [`crate::reader`]).
+    /// Rings a receiver that sleeps on its own connection (see [`crate::engine::reader`]).
     pub app_waker: OnceLock<mio::Waker>,
     /// A receiver sleeps on its own connection and must be rung by whatever else happens.
     pub app_polling: AtomicBool,
@@ -56,23 +56,6 @@ pub(crate) struct State {
     pub pattern: Pattern,
     pub closed: bool,
     pub last_endpoint: Option<String>,
-}
-
-/// Where a connection's peer lives.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Slot {
-    /// A peer created for this connection only (accepted, or `immediate`, or ROUTER).
-    Fresh,
-    /// A peer created by `connect`, outliving its connections so that messages queue while it
-    /// is away (libzmq's behaviour without `immediate`).
-    Persistent(PeerId),
-}
-
-/// What a connection gets when it joins its socket.
-pub(crate) struct Attached {
-    pub id: PeerId,
-    pub out: Arc<OutPipe>,
-    pub room: Arc<Notify>,
 }
 
 static NEXT_PEER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -502,6 +485,55 @@ impl SocketCore {
     }
 }
 
+impl Owner for SocketCore {
+    fn socket_type(&self) -> SocketType {
+        self.socket_type
+    }
+    fn options(&self) -> Options {
+        SocketCore::options(self)
+    }
+    fn monitors(&self) -> &Monitors {
+        &self.monitors
+    }
+    fn io(&self) -> &Io {
+        &self.io
+    }
+    fn closing(&self) -> watch::Receiver<bool> {
+        SocketCore::closing(self)
+    }
+    fn is_closed(&self) -> bool {
+        SocketCore::is_closed(self)
+    }
+    fn connect_slot(&self) -> Slot {
+        SocketCore::connect_slot(self)
+    }
+    fn has_unsent(&self, id: PeerId) -> bool {
+        self.state()
+            .peers
+            .get(id)
+            .is_some_and(|p| !p.out.is_empty())
+    }
+    fn attach(&self, slot: Slot, identity: &Bytes, zmtp_minor: u8) -> Option<Attached> {
+        SocketCore::attach(self, slot, identity, zmtp_minor)
+    }
+    fn attach_inproc(self: &Arc<Self>, identity: &Bytes, pipes: &Pipes) -> Option<PeerId> {
+        SocketCore::attach_inproc(self, identity, pipes)
+    }
+    fn detach(&self, slot: Slot, id: PeerId, forget: bool) {
+        SocketCore::detach(self, slot, id, forget)
+    }
+    fn set_reader(&self, id: PeerId, side: Option<Arc<ReadSide>>) {
+        SocketCore::set_reader(self, id, side)
+    }
+    #[inline]
+    fn deliver(&self, id: PeerId, batch: &mut Vec<Message>) -> bool {
+        SocketCore::deliver(self, id, batch)
+    }
+    fn inbox_full(&self, id: PeerId) -> bool {
+        SocketCore::inbox_full(self, id)
+    }
+}
+
 impl PipeEnd for SocketCore {
     fn readable(&self) {
         self.notify_readable();
@@ -513,13 +545,5 @@ impl PipeEnd for SocketCore {
 
     fn peer_gone(&self, id: PeerId) {
         self.detach(Slot::Fresh, id, true);
-    }
-}
-
-/// Resolves once the watched flag is `true` (at once if it already is), or never if its sender
-/// is gone without setting it.
-pub(crate) async fn signalled(flag: &mut watch::Receiver<bool>) {
-    if flag.wait_for(|set| *set).await.is_err() {
-        std::future::pending::<()>().await;
     }
 }

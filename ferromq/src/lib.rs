@@ -110,7 +110,6 @@ mod pattern;
 mod pipe;
 mod poll;
 mod proxy;
-mod reader;
 mod routing;
 mod socket;
 mod transport;

@@ -9,13 +9,14 @@ use event_listener::Listener;
 use tokio::sync::watch;
 
 use crate::context::ContextInner;
-use crate::core::{Slot, SocketCore};
+use crate::core::SocketCore;
 use crate::endpoint::{Endpoint, Role};
+use crate::engine::Slot;
+use crate::engine::{AppPoll, Pumped, ReadSide, Woken};
 use crate::message::{Outgoing, Sendable};
 use crate::monitor::{EventKind, Monitor};
 use crate::options::{self, OptionValue, Options, SocketOption};
 use crate::poll::{Events, PollItem};
-use crate::reader::{AppPoll, Pumped, ReadSide, Woken};
 use crate::transport::{self, ipc, tcp, Target};
 use crate::{Error, Message, Result, SocketType};
 
@@ -353,7 +354,7 @@ impl Socket {
     }
 
     /// With an empty inbox, reads the socket's only connection in this thread and sleeps on
-    /// it, when it may (see [`crate::reader`]). `true` when it read, or was woken because the
+    /// it, when it may (see [`crate::engine::reader`]). `true` when it read, or was woken because the
     /// socket changed: look at the queues again. `false`: wait for the I/O thread instead.
     fn read_itself(&self, deadline: Option<Instant>) -> Result<bool> {
         let Some(side) = self.core.solo_reader() else {
@@ -405,7 +406,7 @@ impl Socket {
             if !std::mem::take(&mut first) && deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(Error::TimedOut);
             }
-            match side.pump(&self.core, true) {
+            match side.pump(&*self.core, true) {
                 Pumped::Read {
                     delivered: false, ..
                 } => continue, // part of a frame: read on
@@ -671,6 +672,42 @@ impl Socket {
             s.change(on, topic, peers);
         }
     }
+}
+
+/// The typed setter and getter of each row of the options table that names a setter (`_`:
+/// none), documented by the row.
+macro_rules! option_accessors {
+    (
+        kept {$(
+            $(#[doc = $doc:expr])*
+            $variant:ident($field:ident) $zmq:ident = $number:literal,
+            $kind:ident = $default:expr, $range:expr, $types:expr, $access:ident, $effect:ident,
+            $setter:tt;
+        )*}
+        other {$($other:tt)*}
+    ) => {
+        $(option_accessors! { @row $setter; $variant; $field; $zmq; $kind; $(#[doc = $doc])* })*
+    };
+    (@row _; $($rest:tt)*) => {};
+    (@row $setter:ident; $variant:ident; $field:ident; $zmq:ident; $kind:ident;
+        $(#[doc = $doc:expr])*) => {
+        $(#[doc = $doc])*
+        pub fn $setter(&self, value: options::arg_type!($kind)) -> Result<()> {
+            self.set_option(SocketOption::$variant, options::arg_value!($kind, value))
+        }
+
+        #[doc = concat!(
+            "`", stringify!($zmq), "`, as set by [`", stringify!($setter),
+            "`](Self::", stringify!($setter), ")."
+        )]
+        pub fn $field(&self) -> options::field_type!($kind) {
+            self.options().$field.clone()
+        }
+    };
+}
+
+impl Socket {
+    options::option_rows!(option_accessors);
 }
 
 /// Waits for an event, up to `deadline`.

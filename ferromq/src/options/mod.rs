@@ -15,8 +15,8 @@ use crate::{Error, Result, SocketType};
 
 mod table;
 
-pub(crate) use table::Options;
 pub use table::SocketOption;
+pub(crate) use table::{arg_type, arg_value, field_type, option_rows, Options};
 
 /// The type of an option's value, as libzmq's C API passes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
 
-use crate::core::SocketCore;
+use crate::engine::{Owner, Slot};
 use crate::options::Options;
 use crate::pipe::{InprocPipe, PeerId, PipeEnd, Pipes};
 use crate::{Error, Result};
@@ -28,8 +28,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// `core` as the writer of a pipe.
-fn end(core: &Arc<SocketCore>) -> Option<Weak<dyn PipeEnd>> {
-    let weak: Weak<dyn PipeEnd> = Arc::downgrade(core) as Weak<SocketCore>;
+fn end<O: Owner>(core: &Arc<O>) -> Option<Weak<dyn PipeEnd>> {
+    let weak: Weak<dyn PipeEnd> = Arc::downgrade(core) as Weak<O>;
     Some(weak)
 }
 
@@ -43,8 +43,8 @@ fn joined_hwm(sndhwm: i32, rcvhwm: i32) -> usize {
 }
 
 /// A connect that came before its bind.
-struct Pending {
-    connector: Weak<SocketCore>,
+struct Pending<O> {
+    connector: Weak<O>,
     identity: Bytes,
     options: Options,
     /// Seen from the connector.
@@ -52,24 +52,31 @@ struct Pending {
     connector_id: PeerId,
 }
 
-/// The context's inproc names.
-#[derive(Default)]
-pub(crate) struct Registry {
-    names: Mutex<HashMap<String, Name>>,
+/// The context's inproc names, bound by sockets of type `O`.
+pub(crate) struct Registry<O> {
+    names: Mutex<HashMap<String, Name<O>>>,
 }
 
-enum Name {
-    Bound(Weak<SocketCore>),
-    Pending(Vec<Pending>),
+impl<O> Default for Registry<O> {
+    fn default() -> Self {
+        Registry {
+            names: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
-fn live(core: &Weak<SocketCore>) -> Option<Arc<SocketCore>> {
+enum Name<O> {
+    Bound(Weak<O>),
+    Pending(Vec<Pending<O>>),
+}
+
+fn live<O: Owner>(core: &Weak<O>) -> Option<Arc<O>> {
     core.upgrade().filter(|c| !c.is_closed())
 }
 
-impl Registry {
+impl<O: Owner> Registry<O> {
     /// Binds `name` for `core`, joining the connections made to it before.
-    pub fn bind(&self, core: &Arc<SocketCore>, endpoint: &str, name: &str) -> Result<()> {
+    pub fn bind(&self, core: &Arc<O>, endpoint: &str, name: &str) -> Result<()> {
         let mut names = lock(&self.names);
         let pending = match names.get_mut(name) {
             Some(Name::Bound(owner)) if live(owner).is_some() => {
@@ -104,7 +111,7 @@ impl Registry {
     }
 
     /// Removes `core`'s binding of `name`; connections made through it stay, as in libzmq.
-    pub fn unbind(&self, core: &Arc<SocketCore>, name: &str) -> bool {
+    pub fn unbind(&self, core: &Arc<O>, name: &str) -> bool {
         let mut names = lock(&self.names);
         match names.get(name) {
             Some(Name::Bound(owner)) if Weak::ptr_eq(owner, &Arc::downgrade(core)) => {
@@ -118,7 +125,7 @@ impl Registry {
     /// Connects `core` to `name`, now if it is bound, else when it will be. Returns the peer
     /// id of the connection on `core`'s side, or `None` when `core` refused it (a PAIR that
     /// already has its peer).
-    pub fn connect(&self, core: &Arc<SocketCore>, name: &str) -> Option<PeerId> {
+    pub fn connect(&self, core: &Arc<O>, name: &str) -> Option<PeerId> {
         let opts = core.options();
         let mut names = lock(&self.names);
         let binder = match names.get(name) {
@@ -173,12 +180,12 @@ impl Registry {
 }
 
 /// Joins a connector's pipes (already attached on its side as `connector_id`) to the binder.
-fn join(
-    connector: &Arc<SocketCore>,
+fn join<O: Owner>(
+    connector: &Arc<O>,
     connector_id: PeerId,
     copts: &Options,
     connector_identity: &Bytes,
-    binder: &Arc<SocketCore>,
+    binder: &Arc<O>,
     bopts: &Options,
     pipes: Pipes,
 ) {
@@ -200,7 +207,7 @@ fn join(
         .is_none()
     {
         // Refused (a PAIR with a peer already): the connector's side goes too.
-        connector.detach(crate::core::Slot::Fresh, connector_id, true);
+        connector.detach(Slot::Fresh, connector_id, true);
     }
-    connector.writable.notify(usize::MAX);
+    connector.writable();
 }

@@ -11,7 +11,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 
 use super::{listen, Listener, Listening};
-use crate::core::SocketCore;
+use crate::engine::Owner;
 use crate::{Error, Result};
 
 /// Longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
@@ -55,8 +55,8 @@ fn abstract_address(_name: &str) -> std::result::Result<SocketAddr, String> {
 /// the path by an earlier run is replaced. Unlike libzmq, a socket that is still listening is
 /// not: libzmq would silently take the path from its owner, where ferromq reports the address
 /// in use. Any other kind of file is left alone and the bind fails.
-pub(crate) fn bind(
-    core: &Arc<SocketCore>,
+pub(crate) fn bind<O: Owner>(
+    core: &Arc<O>,
     endpoint: &str,
     address: &str,
     stop: watch::Receiver<bool>,
@@ -97,7 +97,7 @@ pub(crate) fn bind(
         .map_err(io_err)?;
     listener.set_nonblocking(true).map_err(io_err)?;
     let listener = {
-        let _enter = core.io.handle.enter();
+        let _enter = core.io().handle.enter();
         UnixListener::from_std(listener).map_err(io_err)?
     };
     Ok(listen(

@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::watch;
 
-use crate::core::{signalled, Slot, SocketCore};
 use crate::engine::{self, End};
+use crate::engine::{signalled, Owner, Slot};
 use crate::monitor::EventKind;
 use crate::pipe::RawStream;
 use std::os::fd::AsRawFd;
@@ -34,9 +34,9 @@ impl Stream {
     }
 
     /// Runs the connection until it ends.
-    async fn run(
+    async fn run<O: Owner>(
         self,
-        core: Arc<SocketCore>,
+        core: Arc<O>,
         slot: Slot,
         stop: watch::Receiver<bool>,
         endpoint: &str,
@@ -65,8 +65,8 @@ impl Stream {
 
 /// Runs a connection on its socket: the I/O thread writes through the socket itself and reads
 /// through a second descriptor, which receivers and direct writers share.
-async fn engine_run(
-    core: Arc<SocketCore>,
+async fn engine_run<O: Owner>(
+    core: Arc<O>,
     stream: RawStream,
     slot: Slot,
     stop: watch::Receiver<bool>,
@@ -142,16 +142,16 @@ pub(crate) struct Listening {
 }
 
 /// Accepts on the I/O thread until `stop` or the socket closes.
-pub(crate) fn listen(
-    core: &Arc<SocketCore>,
+pub(crate) fn listen<O: Owner>(
+    core: &Arc<O>,
     listener: Listener,
     endpoint: String,
     stop: watch::Receiver<bool>,
 ) -> Listening {
     let (closed_tx, closed) = std::sync::mpsc::sync_channel(0);
-    core.monitors
+    core.monitors()
         .emit(EventKind::Listening, &endpoint, listener.fd(), None);
-    core.io.spawn(accept_loop(
+    core.io().spawn(accept_loop(
         core.clone(),
         listener,
         endpoint.clone(),
@@ -161,8 +161,8 @@ pub(crate) fn listen(
     Listening { endpoint, closed }
 }
 
-async fn accept_loop(
-    core: Arc<SocketCore>,
+async fn accept_loop<O: Owner>(
+    core: Arc<O>,
     listener: Listener,
     endpoint: String,
     mut stop: watch::Receiver<bool>,
@@ -175,16 +175,16 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(stream) => {
-                    core.monitors.emit(EventKind::Accepted, &endpoint, stream.fd(), None);
+                    core.monitors().emit(EventKind::Accepted, &endpoint, stream.fd(), None);
                     let (core, stop, ep) = (core.clone(), children_stop.clone(), endpoint.clone());
-                    core.io.clone().spawn(async move {
+                    core.io().clone().spawn(async move {
                         stream.run(core, Slot::Fresh, stop, &ep).await;
                     });
                 }
                 // Out of file descriptors or similar: back off a little instead of spinning.
                 Err(e) => {
                     let errno = e.raw_os_error().unwrap_or(0) as u64;
-                    core.monitors.emit(EventKind::AcceptFailed, &endpoint, errno, Some(e.to_string()));
+                    core.monitors().emit(EventKind::AcceptFailed, &endpoint, errno, Some(e.to_string()));
                     tokio::time::sleep(Duration::from_millis(10)).await
                 }
             },
@@ -194,20 +194,20 @@ async fn accept_loop(
     }
     let fd = listener.fd();
     drop(listener);
-    core.monitors.emit(EventKind::Closed, &endpoint, fd, None);
+    core.monitors().emit(EventKind::Closed, &endpoint, fd, None);
     drop(closed); // tells a waiting unbind that the address is free
 }
 
 /// Starts connecting (and reconnecting) on the I/O thread. The socket decides whether the
 /// peer exists from now on, so that messages queue for it until the connection is up.
-pub(crate) fn connect(
-    core: &Arc<SocketCore>,
+pub(crate) fn connect<O: Owner>(
+    core: &Arc<O>,
     target: Target,
     endpoint: &str,
     stop: watch::Receiver<bool>,
 ) -> Slot {
     let slot = core.connect_slot();
-    core.io.spawn(connect_loop(
+    core.io().spawn(connect_loop(
         core.clone(),
         target,
         endpoint.to_owned(),
@@ -217,8 +217,8 @@ pub(crate) fn connect(
     slot
 }
 
-async fn connect_loop(
-    core: Arc<SocketCore>,
+async fn connect_loop<O: Owner>(
+    core: Arc<O>,
     target: Target,
     endpoint: String,
     slot: Slot,
@@ -234,11 +234,7 @@ async fn connect_loop(
         if core.is_closed() {
             // Lingering: keep trying only while unsent messages wait, up to `linger`.
             let pending = match slot {
-                Slot::Persistent(id) => core
-                    .state()
-                    .peers
-                    .get(id)
-                    .is_some_and(|p| !p.out.is_empty()),
+                Slot::Persistent(id) => core.has_unsent(id),
                 Slot::Fresh => false,
             };
             let now = tokio::time::Instant::now();
@@ -251,7 +247,7 @@ async fn connect_loop(
                 break;
             }
         }
-        core.monitors
+        core.monitors()
             .emit(EventKind::ConnectDelayed, &endpoint, 0, None);
         let attempt = tokio::select! {
             s = target.open(opts.ipv6) => s,
@@ -263,7 +259,7 @@ async fn connect_loop(
         if let Some(stream) = attempt {
             ivl = base;
             wait = base;
-            core.monitors
+            core.monitors()
                 .emit(EventKind::Connected, &endpoint, stream.fd(), None);
             if stream
                 .run(core.clone(), slot, stop.clone(), &endpoint)
@@ -281,7 +277,7 @@ async fn connect_loop(
         if opts.reconnect_ivl < 0 {
             break; // reconnection disabled
         }
-        core.monitors.emit(
+        core.monitors().emit(
             EventKind::ConnectRetried,
             &endpoint,
             wait.as_millis() as u64,

@@ -7,14 +7,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::{listen, Listener, Listening};
-use crate::core::SocketCore;
 use crate::endpoint::Host;
+use crate::engine::Owner;
 use crate::{Error, Result};
 
 /// Binds now (so that errors reach the caller) and accepts on the I/O thread until `stop`.
 /// Returns the bound endpoint with its real port, for `last_endpoint`.
-pub(crate) fn bind(
-    core: &Arc<SocketCore>,
+pub(crate) fn bind<O: Owner>(
+    core: &Arc<O>,
     endpoint: &str,
     host: &Host,
     port: Option<u16>,
@@ -55,7 +55,7 @@ pub(crate) fn bind(
     listener.set_nonblocking(true).map_err(io_err)?;
     let local = listener.local_addr().map_err(io_err)?;
     let listener = {
-        let _enter = core.io.handle.enter();
+        let _enter = core.io().handle.enter();
         TcpListener::from_std(listener).map_err(io_err)?
     };
     Ok(listen(

@@ -1,4 +1,5 @@
-//! Reading one connection: by the I/O thread, or by a receiver blocked on its socket.
+//! Reading one connection (engine layer): by the I/O thread, or by a receiver blocked on its
+//! socket.
 //!
 //! A blocking receive whose socket has a single tcp or ipc peer and an empty inbox reads that
 //! peer's socket itself: it decodes in its own thread and sleeps in `epoll` on the socket, so a
@@ -31,7 +32,7 @@ use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::{Connection, Event, Frame};
 use tokio::sync::Notify;
 
-use crate::core::SocketCore;
+use super::Owner;
 use crate::pipe::{OutPipe, PeerId, RawStream};
 use crate::{Message, SocketType};
 
@@ -88,8 +89,8 @@ pub(crate) enum Pumped {
 }
 
 impl ReadSide {
-    pub fn new(
-        core: &SocketCore,
+    pub fn new<H: Owner>(
+        core: &H,
         peer: PeerId,
         conn: Connection,
         stream: Arc<RawStream>,
@@ -102,7 +103,10 @@ impl ReadSide {
                 conn,
                 batch: Vec::new(),
                 frames: Vec::new(),
-                takes_subscriptions: matches!(core.socket_type, SocketType::Pub | SocketType::Xpub),
+                takes_subscriptions: matches!(
+                    core.socket_type(),
+                    SocketType::Pub | SocketType::Xpub
+                ),
             }),
             state: AtomicU8::new(IDLE),
             app_reads: AtomicU64::new(0),
@@ -173,7 +177,7 @@ impl ReadSide {
 
     /// Reads once, decodes, and hands whole messages to the socket. The caller holds the
     /// reading role; `app` is true for a receiver.
-    pub fn pump(&self, core: &SocketCore, app: bool) -> Pumped {
+    pub fn pump<H: Owner>(&self, core: &H, app: bool) -> Pumped {
         let mut d = self.decoder();
         if self.is_dead() {
             return Pumped::Ended;
@@ -208,12 +212,12 @@ impl ReadSide {
 
     /// Decodes and delivers what the handshake's last read brought beyond the handshake, and
     /// starts the heartbeats. Called once, before anyone else can read.
-    pub fn settle(&self, core: &SocketCore) -> Pumped {
+    pub fn settle<H: Owner>(&self, core: &H) -> Pumped {
         let mut d = self.decoder();
         self.process(&mut d, core)
     }
 
-    fn process(&self, d: &mut Decoder, core: &SocketCore) -> Pumped {
+    fn process<H: Owner>(&self, d: &mut Decoder, core: &H) -> Pumped {
         let ok = d.decode();
         // After decoding, so that a PING among these bytes arms its TTL.
         d.conn.received(Instant::now());

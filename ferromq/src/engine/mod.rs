@@ -1,5 +1,21 @@
-//! Drives one connection: the ZMTP handshake, then decoded frames into the socket's inbox and
-//! the peer's outgoing batch onto the wire, until the connection breaks or the socket closes.
+//! The engine (below the transports, above the pipes): drives one connection, the ZMTP
+//! handshake, then decoded frames into the socket (through [`Owner`]) and the peer's outgoing
+//! batch onto the wire, until the connection breaks or the socket closes.
+//!
+//! - [`owner`]: what the engine may ask of the socket that owns the connection.
+//! - [`reader`]: reading a connection, by the I/O thread or by a receiver blocked on it.
+//! - [`runtime`]: the I/O threads' task spawner.
+//!
+//! The engine may import the pipes and the leaf modules; the protocol itself is
+//! `ferromq-zmtp`.
+
+pub(crate) mod owner;
+pub(crate) mod reader;
+mod runtime;
+
+pub(crate) use owner::{signalled, Attached, Owner, Slot};
+pub(crate) use reader::{AppPoll, Pumped, ReadSide, Woken};
+pub(crate) use runtime::{Io, TaskCount};
 
 use std::cell::Cell;
 use std::io::{self, IoSlice};
@@ -14,10 +30,9 @@ use tokio::io::Interest;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::core::{Slot, SocketCore};
 use crate::monitor::EventKind;
 use crate::pipe::{Batch, OutPipe, RawStream, Taken};
-use crate::reader::{Pumped, ReadSide, GRACE};
+use reader::GRACE;
 
 /// How a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +45,8 @@ pub(crate) enum End {
 
 /// Runs one connection from handshake to end.
 #[allow(clippy::too_many_arguments)] // one connection's whole context
-pub(crate) async fn run(
-    core: Arc<SocketCore>,
+pub(crate) async fn run<H: Owner>(
+    core: Arc<H>,
     wr: Writer,
     slot: Slot,
     mut stop: watch::Receiver<bool>,
@@ -41,7 +56,7 @@ pub(crate) async fn run(
 ) -> End {
     let mut rd = ReadInterest::new(raw.clone());
     let opts = core.options();
-    let mut config = Config::new(core.socket_type);
+    let mut config = Config::new(core.socket_type());
     config.identity = opts.routing_id.clone();
     config.max_msg_size = opts.max_msg_size();
     config.heartbeat = opts.heartbeat();
@@ -56,7 +71,7 @@ pub(crate) async fn run(
             Some(_) => EventKind::HandshakeFailedProtocol,
             None => EventKind::HandshakeFailedNoDetail,
         };
-        core.monitors
+        core.monitors()
             .emit(kind, endpoint, 0, reason.map(|e| e.to_string()));
         End::Lost
     };
@@ -70,8 +85,8 @@ pub(crate) async fn run(
                     Err(reason) => return failed(reason),
                 },
                 _ = sleep_until(deadline) => return failed(None),
-                _ = crate::core::signalled(&mut stop) => return End::Closed,
-                _ = crate::core::signalled(&mut closing), if watch_closing => {
+                _ = signalled(&mut stop) => return End::Closed,
+                _ = signalled(&mut closing), if watch_closing => {
                     // The linger in force at close decides, as in libzmq.
                     let linger0 = core.options().linger() == Some(Duration::ZERO);
                     if matches!(slot, Slot::Fresh) || linger0 {
@@ -86,15 +101,15 @@ pub(crate) async fn run(
     let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version) else {
         return End::Lost;
     };
-    core.monitors
+    core.monitors()
         .emit(EventKind::HandshakeSucceeded, endpoint, 0, None);
     // Senders may now write to this connection themselves while its writer is idle, and a
     // receiver may read it.
     attached.out.set_direct(Some(raw.clone()));
     let id = attached.id;
-    let side = Arc::new(ReadSide::new(&core, id, conn, raw, attached.out.clone()));
+    let side = Arc::new(ReadSide::new(&*core, id, conn, raw, attached.out.clone()));
     // Bytes that came with the handshake; this also starts the heartbeats, if any.
-    let settled = side.settle(&core);
+    let settled = side.settle(&*core);
     core.set_reader(id, Some(side.clone()));
     let reader = async {
         let full = match settled {
@@ -102,9 +117,9 @@ pub(crate) async fn run(
             Pumped::Read { full, .. } => full,
             Pumped::WouldBlock => false,
         };
-        read_loop(&core, &side, &mut rd, &attached.room, full).await
+        read_loop(&*core, &side, &mut rd, &attached.room, full).await
     };
-    let writer = write_loop(&core, &wr, &attached.out);
+    let writer = write_loop(&*core, &wr, &attached.out);
     tokio::pin!(reader, writer);
     let mut lingering = false;
     let mut linger_deadline = None;
@@ -112,7 +127,7 @@ pub(crate) async fn run(
         tokio::select! {
             _ = &mut reader, if !lingering => break End::Lost,
             w = &mut writer => break if w.is_ok() { End::Closed } else { End::Lost },
-            _ = crate::core::signalled(&mut closing), if !lingering => {
+            _ = signalled(&mut closing), if !lingering => {
                 lingering = true;
                 // The linger in force when the socket closes, as in libzmq (it may have been
                 // set after this connection was made).
@@ -124,7 +139,7 @@ pub(crate) async fn run(
                 attached.out.nudge();
             }
             _ = sleep_until(linger_deadline), if linger_deadline.is_some() => break End::Closed,
-            _ = crate::core::signalled(&mut stop) => break End::Closed,
+            _ = signalled(&mut stop) => break End::Closed,
         }
     };
     // No sender may write to the socket once it closes (nor keep it open), nor a receiver
@@ -132,7 +147,7 @@ pub(crate) async fn run(
     attached.out.set_direct(None);
     core.set_reader(id, None);
     core.detach(slot, id, false);
-    core.monitors
+    core.monitors()
         .emit(EventKind::Disconnected, endpoint, fd, None);
     end
 }
@@ -305,7 +320,7 @@ impl Writer {
 }
 
 /// One read by the I/O thread, unless a receiver has the reading role.
-fn pump_io(core: &SocketCore, side: &ReadSide) -> Pumped {
+fn pump_io<H: Owner>(core: &H, side: &ReadSide) -> Pumped {
     if !side.begin_io() {
         return Pumped::WouldBlock; // the receiver wakes us when it is done
     }
@@ -315,13 +330,13 @@ fn pump_io(core: &SocketCore, side: &ReadSide) -> Pumped {
 }
 
 /// Reads and decodes on the I/O thread whenever no receiver reads the connection itself (see
-/// [`crate::reader`]), until the connection ends.
+/// [`crate::engine::reader`]), until the connection ends.
 ///
 /// It reads first, before it waits for readiness: the handshake's last read may have left
 /// bytes in the socket, whose readiness was already consumed. `full`: the bytes that came with
 /// the handshake filled the inbox.
-async fn read_loop(
-    core: &SocketCore,
+async fn read_loop<H: Owner>(
+    core: &H,
     side: &ReadSide,
     rd: &mut ReadInterest,
     room: &tokio::sync::Notify,
@@ -404,7 +419,7 @@ fn may_yield() -> bool {
 
 /// Writes the peer's batches. Returns `Ok` when the socket is closing and everything was
 /// written, `Err` when the connection failed or the pipe was closed.
-async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(), ()> {
+async fn write_loop<H: Owner>(core: &H, wr: &Writer, out: &OutPipe) -> Result<(), ()> {
     let mut batch = Batch::default();
     let mut streaming = false;
     loop {
@@ -418,7 +433,7 @@ async fn write_loop(core: &SocketCore, wr: &Writer, out: &OutPipe) -> Result<(),
             }
             Taken::Data { freed } => {
                 if freed {
-                    core.writable.notify(usize::MAX);
+                    core.writable();
                 }
                 let small = batch.len() < YIELD_BELOW;
                 write_batch(&mut batch, wr).await.map_err(|_| ())?;
