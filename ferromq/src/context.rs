@@ -1,4 +1,5 @@
-//! The context: owner of the I/O thread that runs every connection of its sockets.
+//! The context (socket API layer): owner of the I/O threads that run every connection of its
+//! sockets.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,5 @@
-//! Endpoint strings: `tcp://host:port`, `ipc:///path`, `ipc://@abstract`, `inproc://name`.
+//! Endpoint strings (leaf): `tcp://host:port`, `ipc:///path`, `ipc://@abstract`,
+//! `inproc://name`.
 
 use std::fmt;
 use std::net::IpAddr;

@@ -1,3 +1,5 @@
+//! Errors (leaf): one type whose variants name what went wrong and where.
+
 use std::io;
 
 use bytes::Bytes;

@@ -23,15 +23,44 @@
 //!
 //! # Layers
 //!
+//! Each layer is a folder (or, for the socket API and the leaf modules, files at the top of
+//! `src/`) and may use only the layers below it; `tests/architecture.rs` fails the build when
+//! a `crate::` path points up or two layers use each other.
+//!
 //! ```text
-//!  Socket (send/recv, blocking and async, options)         <- public API
-//!  pattern: req rep dealer router push pull pair           <- routing in the caller's thread
-//!           pub xpub sub xsub (prefix filter at the publisher)
-//!  core: peers (load balance), inbox (fair queue), pipes   <- per-peer queues, HWM in messages
-//!  engine: one task per connection on the context's I/O thread
-//!  transport: tcp, ipc (listen, accept, connect, reconnect); inproc (message pipes)
-//!  ferromq-zmtp: greeting, handshake, frames, commands     <- sans-IO wire protocol
+//!  socket API   socket, context, poll, proxy, core     Socket, Context; core: one socket's
+//!               (the public types and their state)     shared state (peers, inbox, pattern)
+//!     │                                   │
+//!     ▼                                   ▼
+//!  pattern/     one file per socket     transport/   tcp, ipc: listen, dial, reconnect;
+//!               type, composed of                    inproc: the name registry
+//!     │         routing strategies                       │
+//!     ▼                                                  ▼
+//!  routing/     load_balance, fair_queue,            engine/   one connection: handshake,
+//!               fan_out, identity                              read (reader.rs), write;
+//!     │                                                  │     Owner: what it asks of its socket
+//!     └──────────────────────┬───────────────────────────┘
+//!                            ▼
+//!  pipe/        wire (encoded batches), inproc (moved messages), the raw stream
+//!     │
+//!     ▼
+//!  leaf         message, options, error, endpoint, monitor: data every layer may use
+//!  ferromq-zmtp greeting, handshake, frames, commands: the sans-IO wire protocol
 //! ```
+//!
+//! | layer | may use |
+//! |---|---|
+//! | socket API | everything below |
+//! | `pattern/` | `routing/`, `pipe/`, leaf |
+//! | `routing/` | `pipe/`, leaf |
+//! | `transport/` | `engine/`, `pipe/`, leaf |
+//! | `engine/` | `pipe/`, leaf, `ferromq-zmtp` |
+//! | `pipe/` | leaf, `ferromq-zmtp` (the wire pipe encodes frames) |
+//! | leaf | other leaf modules |
+//!
+//! Below the pattern layer nothing branches on what a socket type does: the engine carries
+//! the type as data for the handshake (Socket-Type, which peers may talk, whether SUBSCRIBE
+//! commands become messages), and a pattern never sees a transport, an engine or wire bytes.
 //!
 //! # How a message travels (the hot path)
 //!

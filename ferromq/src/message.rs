@@ -1,3 +1,5 @@
+//! Messages (leaf): a list of frames, each a `Bytes`, and what a send takes.
+
 use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -383,6 +385,17 @@ pub enum Outgoing<'a> {
 }
 
 impl<'a> Outgoing<'a> {
+    /// Drops the message once it is encoded. Only an owned message holds anything; for the
+    /// borrowed kinds this costs nothing, where a plain drop calls the enum's drop glue,
+    /// which the compiler does not always inline into a send (16 instructions of a 16 B
+    /// send, callgrind).
+    #[inline(always)]
+    pub fn release(self) {
+        if let Outgoing::Owned(m) = self {
+            drop(m);
+        }
+    }
+
     /// The message as it is kept: a borrowed one is cloned (frames are shared, not copied), a
     /// borrowed frame copied.
     pub fn into_owned(self) -> Message {

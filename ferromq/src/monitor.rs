@@ -1,4 +1,4 @@
-//! Socket monitoring, like `zmq_socket_monitor`: what happens to a socket's connections.
+//! Socket monitoring (leaf), like `zmq_socket_monitor`: what happens to a socket's connections.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, Weak};

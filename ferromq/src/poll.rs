@@ -1,4 +1,4 @@
-//! Waiting on many sockets at once, like `zmq_poll`.
+//! Waiting on many sockets at once (socket API layer), like `zmq_poll`.
 //!
 //! In async code no poller is needed: [`Socket::recv_async`] is cancel-safe, so
 //! `futures::select!` (or `tokio::select!`) over several receives loses no message.

@@ -1,4 +1,4 @@
-//! The built-in proxy, like `zmq_proxy` and `zmq_proxy_steerable`.
+//! The built-in proxy (socket API layer), like `zmq_proxy` and `zmq_proxy_steerable`.
 
 use crate::{Error, Events, Message, Result, Socket};
 

@@ -1,4 +1,4 @@
-//! The public socket.
+//! The public socket (socket API layer).
 
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,4 @@
-//! Socket options (socket API layer): libzmq's options as one table, [`table::OPTIONS`].
+//! Socket options (leaf data): libzmq's options as one table, [`table::OPTIONS`].
 //!
 //! Each row gives an option's libzmq name and number, the type of its value, its default, the
 //! values it accepts, the socket types that take it, whether libzmq lets it be set and read,

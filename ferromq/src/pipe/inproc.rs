@@ -35,6 +35,12 @@ impl Activations {
         self.any.store(true, Ordering::Release);
     }
 
+    /// Whether some id waits to be drained (a plain load: a hint, which `drain_into` settles).
+    #[inline]
+    pub fn any(&self) -> bool {
+        self.any.load(Ordering::Relaxed)
+    }
+
     /// Moves the activated ids into `out`; cheap when there are none.
     pub fn drain_into(&self, out: &mut impl Extend<PeerId>) {
         // A plain load first: the common case (nothing) costs no atomic write.

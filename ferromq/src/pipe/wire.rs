@@ -106,8 +106,10 @@ impl Batch {
 }
 
 impl Batch {
-    /// Appends a message's frames; returns how many bytes they take on the wire.
-    #[inline]
+    /// Appends a message's frames; returns how many bytes they take on the wire. Always
+    /// inlined, as the pipe's push and the load balancing around it are: the compiler's own
+    /// choice moved with each reshuffle of modules (291 to 321 instructions for a 16 B send).
+    #[inline(always)]
     fn encode(&mut self, msg: &Outgoing) -> usize {
         match msg {
             // A short single frame (the common small send): flags 0, a one-byte size.
@@ -277,6 +279,8 @@ impl OutPipe {
             && s.held < s.hwm
         {
             s.encode(&msg);
+            drop(s);
+            msg.release();
             return Ok(());
         }
         self.push_any(s, msg)
@@ -451,7 +455,7 @@ impl OutState {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn encode(&mut self, msg: &Outgoing) {
         let large = self.batch.large.len();
         self.encoded += self.batch.encode(msg);

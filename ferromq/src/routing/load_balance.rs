@@ -29,8 +29,9 @@ impl LoadBalancer {
     }
 
     /// Hands the message to the next peer in turn that has room and returns that peer, or
-    /// gives the message back when none has.
-    #[inline]
+    /// gives the message back when none has. Always inlined: it is most of a PUSH's or a
+    /// DEALER's send, and a call here cost 5 % of a 16 B send (callgrind).
+    #[inline(always)]
     pub fn send<'m>(&mut self, mut msg: Outgoing<'m>) -> Result<PeerId, Outgoing<'m>> {
         let n = self.order.len();
         let mut i = self.next;

@@ -75,7 +75,7 @@ impl Peers {
     }
 
     /// Load balancing over every peer: see [`LoadBalancer::send`].
-    #[inline]
+    #[inline(always)]
     pub fn load_balance<'m>(&mut self, msg: Outgoing<'m>) -> Result<PeerId, Outgoing<'m>> {
         self.balancer.send(msg)
     }

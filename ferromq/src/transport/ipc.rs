@@ -1,5 +1,5 @@
-//! ipc: Unix domain sockets, by path (`ipc:///tmp/feed.sock`) or by Linux abstract name
-//! (`ipc://@feed`).
+//! ipc (transport layer): Unix domain sockets, by path (`ipc:///tmp/feed.sock`) or by Linux
+//! abstract name (`ipc://@feed`).
 
 use std::io::ErrorKind;
 use std::os::unix::fs::FileTypeExt;

@@ -1,6 +1,6 @@
-//! Transports move bytes; they know nothing of socket types. Each one knows how to bind (now, so
-//! that errors reach the caller) and how to dial; accepting, reconnecting and running the
-//! connections is shared here.
+//! Transports (below the socket API, above the engine) move bytes; they know nothing of
+//! socket types. Each one knows how to bind (now, so that errors reach the caller) and how to
+//! dial; accepting, reconnecting and handing each connection to an engine is shared here.
 
 pub(crate) mod inproc;
 pub(crate) mod ipc;

@@ -1,4 +1,4 @@
-//! tcp: binding and dialing.
+//! tcp (transport layer): binding and dialing.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
