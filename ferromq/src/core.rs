@@ -16,14 +16,14 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use event_listener::Event;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::engine::{Attached, Io, Owner, ReadSide, Slot};
 use crate::message::Outgoing;
 use crate::monitor::Monitors;
 use crate::options::{OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
-use crate::pipe::{IdMap, Out, OutPipe, PeerId, PipeEnd, Pipes};
+use crate::pipe::{IdMap, InprocPipe, Out, OutPipe, PeerId, PipeEnd, Pipes};
 use crate::routing::{Inbox, Peer, Peers, RECV_BATCH};
 use crate::{Error, Message, Result, SocketType};
 
@@ -213,19 +213,19 @@ impl SocketCore {
         if st.closed && matches!(slot, Slot::Fresh) {
             return None;
         }
-        let State {
-            peers,
-            inbox,
-            pattern,
-            ..
-        } = &mut *st;
         let id = match slot {
             Slot::Persistent(id) => id,
             Slot::Fresh => next_peer_id(),
         };
-        let routing_id = pattern.attach(id, peer_identity, peers)?;
         let attached = match slot {
             Slot::Persistent(id) => {
+                let State {
+                    peers,
+                    inbox,
+                    pattern,
+                    ..
+                } = &mut *st;
+                let routing_id = pattern.attach(id, peer_identity, peers)?;
                 let peer = peers.get_mut(id)?;
                 peer.routing_id = routing_id;
                 peer.zmtp_minor = Some(zmtp_minor);
@@ -241,19 +241,12 @@ impl SocketCore {
             }
             Slot::Fresh => {
                 let out = Arc::new(OutPipe::for_options(&opts));
-                peers.insert(
-                    id,
-                    Peer {
-                        out: Out::Wire(out.clone()),
-                        routing_id: routing_id.clone(),
-                        zmtp_minor: Some(zmtp_minor),
-                    },
-                );
-                let hwm = Options::hwm(opts.rcvhwm);
-                let room = inbox.add(id, routing_id, hwm, opts.conflate, None);
+                let wire = Out::Wire(out.clone());
+                let room = admit(&mut st, &opts, id, peer_identity, wire, zmtp_minor, None)?;
                 Attached { id, out, room }
             }
         };
+        let State { peers, pattern, .. } = &mut *st;
         pattern.attached(attached.id, peers);
         drop(st);
         self.writable.notify(usize::MAX);
@@ -314,24 +307,23 @@ impl SocketCore {
         if st.closed {
             return None;
         }
+        let id = next_peer_id();
+        let out = Out::Inproc(pipes.out.clone());
+        admit(
+            &mut st,
+            &opts,
+            id,
+            identity,
+            out,
+            1,
+            Some(pipes.inp.clone()),
+        )?;
         let State {
             peers,
             inbox,
             pattern,
             ..
         } = &mut *st;
-        let id = next_peer_id();
-        let routing_id = pattern.attach(id, identity, peers)?;
-        peers.insert(
-            id,
-            Peer {
-                out: Out::Inproc(pipes.out.clone()),
-                routing_id: routing_id.clone(),
-                zmtp_minor: Some(1),
-            },
-        );
-        let hwm = Options::hwm(opts.rcvhwm);
-        inbox.add(id, routing_id, hwm, opts.conflate, Some(pipes.inp.clone()));
         let end: std::sync::Weak<dyn PipeEnd> = Arc::downgrade(self) as std::sync::Weak<SocketCore>;
         let waiting = pipes.inp.set_reader(end, id, inbox.activations.clone());
         if waiting {
@@ -486,6 +478,35 @@ impl SocketCore {
         }
         Ok(())
     }
+}
+
+/// Joins a new peer to routing: the pattern gives it its routing id (or refuses it), routing
+/// learns where its messages go, and the inbox gets its queue (reading `inproc`'s pipe, for an
+/// inproc peer). Returns what the peer's reader waits on for room.
+fn admit(
+    st: &mut State,
+    opts: &Options,
+    id: PeerId,
+    identity: &Bytes,
+    out: Out,
+    zmtp_minor: u8,
+    inproc: Option<Arc<InprocPipe>>,
+) -> Option<Arc<Notify>> {
+    let State {
+        peers,
+        inbox,
+        pattern,
+        ..
+    } = st;
+    let routing_id = pattern.attach(id, identity, peers)?;
+    let peer = Peer {
+        out,
+        routing_id: routing_id.clone(),
+        zmtp_minor: Some(zmtp_minor),
+    };
+    peers.insert(id, peer);
+    let hwm = Options::hwm(opts.rcvhwm);
+    Some(inbox.add(id, routing_id, hwm, opts.conflate, inproc))
 }
 
 impl Owner for SocketCore {

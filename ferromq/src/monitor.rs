@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
-use event_listener::{Event, Listener};
+use event_listener::{Event, EventListener, Listener};
 
 use crate::{Error, Result};
 
@@ -126,35 +126,35 @@ impl Monitor {
     /// The next event, waiting asynchronously (any executor; cancel-safe).
     pub async fn recv_async(&self) -> Result<MonitorEvent> {
         loop {
-            if let Some(e) = self.queue.pop()? {
-                return Ok(e);
+            match self.queue.next_or_listen()? {
+                Ok(e) => return Ok(e),
+                Err(listener) => listener.await,
             }
-            let listener = self.queue.ready.listen();
-            if let Some(e) = self.queue.pop()? {
-                return Ok(e);
-            }
-            listener.await;
         }
     }
 
     fn recv_deadline(&self, deadline: Option<Instant>) -> Result<MonitorEvent> {
         loop {
-            if let Some(e) = self.queue.pop()? {
-                return Ok(e);
-            }
-            let listener = self.queue.ready.listen();
-            if let Some(e) = self.queue.pop()? {
-                return Ok(e);
-            }
-            match deadline {
-                None => listener.wait(),
-                Some(d) => listener.wait_deadline(d).ok_or(Error::TimedOut)?,
+            match (self.queue.next_or_listen()?, deadline) {
+                (Ok(e), _) => return Ok(e),
+                (Err(listener), None) => listener.wait(),
+                (Err(listener), Some(d)) => listener.wait_deadline(d).ok_or(Error::TimedOut)?,
             }
         }
     }
 }
 
 impl Queue {
+    /// The next event, or, when there is none, a listener that fires once one may have come
+    /// (taken before looking again, so that no event slips in between).
+    fn next_or_listen(&self) -> Result<std::result::Result<MonitorEvent, EventListener>> {
+        if let Some(e) = self.pop()? {
+            return Ok(Ok(e));
+        }
+        let listener = self.ready.listen();
+        Ok(self.pop()?.ok_or(listener))
+    }
+
     fn pop(&self) -> Result<Option<MonitorEvent>> {
         let mut q = self.events.lock().unwrap_or_else(|e| e.into_inner());
         match q.0.pop_front() {

@@ -680,9 +680,8 @@ macro_rules! option_accessors {
     (
         kept {$(
             $(#[doc = $doc:expr])*
-            $variant:ident($field:ident) $zmq:ident = $number:literal,
-            $kind:ident = $default:expr, $range:expr, $types:expr, $access:ident, $effect:ident,
-            $setter:tt;
+            $variant:ident($field:ident, $setter:tt) $zmq:ident = $number:literal,
+            $kind:ident [$($row:tt)*];
         )*}
         other {$($other:tt)*}
     ) => {

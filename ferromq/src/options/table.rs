@@ -114,9 +114,8 @@ macro_rules! options_table {
     (
         kept {$(
             $(#[doc = $doc:expr])*
-            $variant:ident($field:ident) $zmq:ident = $number:literal,
-            $kind:ident = $default:expr, $range:expr, $types:expr, $access:ident, $effect:ident,
-            $setter:tt;
+            $variant:ident($field:ident, $setter:tt) $zmq:ident = $number:literal,
+            $kind:ident [$default:expr, $range:expr, $types:expr, $access:ident, $effect:ident];
         )*}
         other {$(
             $(#[doc = $odoc:expr])*
@@ -222,152 +221,149 @@ macro_rules! option_rows {
             kept {
         /// `ZMQ_SNDHWM`: most messages queued per peer for sending (default 1000, 0 = no
         /// limit). Applies to connections made after it is set.
-        Sndhwm(sndhwm) ZMQ_SNDHWM = 23, int = 1000, at_least(0), ALL, ReadWrite, Acts, set_sndhwm;
+        Sndhwm(sndhwm, set_sndhwm) ZMQ_SNDHWM = 23, int [1000, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_RCVHWM`: most messages queued per peer for receiving (default 1000, 0 = no
         /// limit); past it the connection stops being read. Applies to connections made after
         /// it is set.
-        Rcvhwm(rcvhwm) ZMQ_RCVHWM = 24, int = 1000, at_least(0), ALL, ReadWrite, Acts, set_rcvhwm;
+        Rcvhwm(rcvhwm, set_rcvhwm) ZMQ_RCVHWM = 24, int [1000, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_LINGER` in ms: how long unsent messages may delay the close (-1, the default:
         /// until sent; 0: dropped at once).
-        Linger(linger) ZMQ_LINGER = 17, int = -1, at_least(-1), ALL, ReadWrite, Acts, set_linger;
+        Linger(linger, set_linger) ZMQ_LINGER = 17, int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_RCVTIMEO` in ms: how long [`recv`](Self::recv) blocks (-1, the default:
         /// forever).
-        Rcvtimeo(rcvtimeo) ZMQ_RCVTIMEO = 27, int = -1, at_least(-1), ALL, ReadWrite, Acts,
-            set_rcvtimeo;
+        Rcvtimeo(rcvtimeo, set_rcvtimeo) ZMQ_RCVTIMEO = 27,
+            int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_SNDTIMEO` in ms: how long [`send`](Self::send) blocks (-1, the default:
         /// forever).
-        Sndtimeo(sndtimeo) ZMQ_SNDTIMEO = 28, int = -1, at_least(-1), ALL, ReadWrite, Acts,
-            set_sndtimeo;
+        Sndtimeo(sndtimeo, set_sndtimeo) ZMQ_SNDTIMEO = 28,
+            int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_ROUTING_ID`: the identity this socket announces to peers (1 to 255 bytes, not
         /// starting with a zero byte). A ROUTER peer addresses us by it.
-        RoutingId(routing_id) ZMQ_ROUTING_ID = 5, bytes = Bytes::new(), within(0, 255), ALL,
-            ReadWrite, Acts, set_routing_id;
+        RoutingId(routing_id, set_routing_id) ZMQ_ROUTING_ID = 5,
+            bytes [Bytes::new(), within(0, 255), ALL, ReadWrite, Acts];
         /// `ZMQ_MAXMSGSIZE`: largest inbound frame in bytes; a peer sending a larger one is
         /// disconnected (-1, the default: no limit).
-        Maxmsgsize(maxmsgsize) ZMQ_MAXMSGSIZE = 22, int64 = -1, at_least(-1), ALL, ReadWrite,
-            Acts, set_maxmsgsize;
+        Maxmsgsize(maxmsgsize, set_maxmsgsize) ZMQ_MAXMSGSIZE = 22,
+            int64 [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_IPV6`: bind `*` to IPv6 and IPv4, and use IPv6 addresses of host names
         /// (default false).
-        Ipv6(ipv6) ZMQ_IPV6 = 42, bool = false, ANY, ALL, ReadWrite, Acts, set_ipv6;
+        Ipv6(ipv6, set_ipv6) ZMQ_IPV6 = 42, bool [false, ANY, ALL, ReadWrite, Acts];
         /// `ZMQ_IMMEDIATE`: queue messages only for peers whose connection is up (default
         /// false: a `connect`ed peer queues messages before its connection exists).
-        Immediate(immediate) ZMQ_IMMEDIATE = 39, bool = false, ANY, ALL, ReadWrite, Acts,
-            set_immediate;
+        Immediate(immediate, set_immediate) ZMQ_IMMEDIATE = 39,
+            bool [false, ANY, ALL, ReadWrite, Acts];
         /// `ZMQ_RECONNECT_IVL` in ms: wait before reconnecting (default 100; -1 disables
         /// reconnection).
-        ReconnectIvl(reconnect_ivl) ZMQ_RECONNECT_IVL = 18, int = 100, at_least(-1), ALL,
-            ReadWrite, Acts, set_reconnect_ivl;
+        ReconnectIvl(reconnect_ivl, set_reconnect_ivl) ZMQ_RECONNECT_IVL = 18,
+            int [100, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_RECONNECT_IVL_MAX` in ms: when above `reconnect_ivl`, failed attempts double
         /// the wait up to this (default 0: no backoff).
-        ReconnectIvlMax(reconnect_ivl_max) ZMQ_RECONNECT_IVL_MAX = 21, int = 0, at_least(0),
-            ALL, ReadWrite, Acts, set_reconnect_ivl_max;
+        ReconnectIvlMax(reconnect_ivl_max, set_reconnect_ivl_max) ZMQ_RECONNECT_IVL_MAX = 21,
+            int [ 0, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_HANDSHAKE_IVL` in ms: a peer that has not finished its handshake by then is
         /// dropped (default 30000; 0 disables).
-        HandshakeIvl(handshake_ivl) ZMQ_HANDSHAKE_IVL = 66, int = 30_000, at_least(0), ALL,
-            ReadWrite, Acts, set_handshake_ivl;
+        HandshakeIvl(handshake_ivl, set_handshake_ivl) ZMQ_HANDSHAKE_IVL = 66,
+            int [30_000, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_HEARTBEAT_IVL` in ms: send a ZMTP PING this often on every connection
         /// (default 0: none). PINGs from peers are always answered, whatever this is.
-        HeartbeatIvl(heartbeat_ivl) ZMQ_HEARTBEAT_IVL = 75, int = 0, at_least(0), ALL,
-            ReadWrite, Acts, set_heartbeat_ivl;
+        HeartbeatIvl(heartbeat_ivl, set_heartbeat_ivl) ZMQ_HEARTBEAT_IVL = 75,
+            int [0, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_HEARTBEAT_TTL` in ms, kept in tenths of a second as on the wire (0 to
         /// 6553599, rounded down): our PINGs ask the peer to close the connection if it hears
         /// nothing from us within this.
-        HeartbeatTtl(heartbeat_ttl) ZMQ_HEARTBEAT_TTL = 76, int = 0, within(0, 6_553_599),
-            ALL, ReadWrite, Acts, set_heartbeat_ttl;
+        HeartbeatTtl(heartbeat_ttl, set_heartbeat_ttl) ZMQ_HEARTBEAT_TTL = 76,
+            int [0, within(0, 6_553_599), ALL, ReadWrite, Acts];
         /// `ZMQ_HEARTBEAT_TIMEOUT` in ms: after a PING, close the connection (and reconnect,
         /// if we connected) when nothing arrives within this. The default, -1 when read back,
         /// is `heartbeat_ivl`; 0 never closes.
-        HeartbeatTimeout(heartbeat_timeout) ZMQ_HEARTBEAT_TIMEOUT = 77, int = -1, at_least(0),
-            ALL, ReadWrite, Acts, set_heartbeat_timeout;
+        HeartbeatTimeout(heartbeat_timeout, set_heartbeat_timeout) ZMQ_HEARTBEAT_TIMEOUT = 77,
+            int [ -1, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_TCP_KEEPALIVE`: TCP keepalive on every tcp connection (-1, the default: the
         /// OS's setting; 0: off; 1: on).
-        TcpKeepalive(tcp_keepalive) ZMQ_TCP_KEEPALIVE = 34, int = -1, within(-1, 1), ALL,
-            ReadWrite, Acts, set_tcp_keepalive;
+        TcpKeepalive(tcp_keepalive, set_tcp_keepalive) ZMQ_TCP_KEEPALIVE = 34,
+            int [-1, within(-1, 1), ALL, ReadWrite, Acts];
         /// `ZMQ_TCP_KEEPALIVE_IDLE` in seconds: idle time before the first probe (-1: the
         /// OS's).
-        TcpKeepaliveIdle(tcp_keepalive_idle) ZMQ_TCP_KEEPALIVE_IDLE = 36, int = -1,
-            at_least(-1), ALL, ReadWrite, Acts, set_tcp_keepalive_idle;
+        TcpKeepaliveIdle(tcp_keepalive_idle, set_tcp_keepalive_idle) ZMQ_TCP_KEEPALIVE_IDLE = 36,
+            int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_TCP_KEEPALIVE_INTVL` in seconds: between probes (-1: the OS's).
-        TcpKeepaliveIntvl(tcp_keepalive_intvl) ZMQ_TCP_KEEPALIVE_INTVL = 37, int = -1,
-            at_least(-1), ALL, ReadWrite, Acts, set_tcp_keepalive_intvl;
+        TcpKeepaliveIntvl(tcp_keepalive_intvl, set_tcp_keepalive_intvl) ZMQ_TCP_KEEPALIVE_INTVL = 37,
+            int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_TCP_KEEPALIVE_CNT`: unanswered probes before the connection is dropped (-1:
         /// the OS's).
-        TcpKeepaliveCnt(tcp_keepalive_cnt) ZMQ_TCP_KEEPALIVE_CNT = 35, int = -1, at_least(-1),
-            ALL, ReadWrite, Acts, set_tcp_keepalive_cnt;
+        TcpKeepaliveCnt(tcp_keepalive_cnt, set_tcp_keepalive_cnt) ZMQ_TCP_KEEPALIVE_CNT = 35,
+            int [ -1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_SNDBUF` in bytes: the kernel send buffer of each connection (-1, the default:
         /// the OS's). Applies to connections made after it is set.
-        Sndbuf(sndbuf) ZMQ_SNDBUF = 11, int = -1, at_least(-1), ALL, ReadWrite, Acts,
-            set_sndbuf;
+        Sndbuf(sndbuf, set_sndbuf) ZMQ_SNDBUF = 11, int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_RCVBUF` in bytes: the kernel receive buffer of each connection (-1, the
         /// default: the OS's). Applies to connections made after it is set.
-        Rcvbuf(rcvbuf) ZMQ_RCVBUF = 12, int = -1, at_least(-1), ALL, ReadWrite, Acts,
-            set_rcvbuf;
+        Rcvbuf(rcvbuf, set_rcvbuf) ZMQ_RCVBUF = 12, int [-1, at_least(-1), ALL, ReadWrite, Acts];
         /// `ZMQ_CONFLATE` (PUSH, PULL, PUB, SUB, DEALER): keep only the newest message in
         /// each queue, in and out, ignoring the high-water marks; for state updates where only
         /// the latest matters. Applies to connections made after it is set. As in libzmq,
         /// meant for single-frame messages (a multipart message is kept or replaced whole).
-        Conflate(conflate) ZMQ_CONFLATE = 54, bool = false, ANY,
-            Some(&[Push, Pull, Pub, Sub, Dealer]), ReadWrite, Acts, set_conflate;
+        Conflate(conflate, set_conflate) ZMQ_CONFLATE = 54,
+            bool [false, ANY, Some(&[Push, Pull, Pub, Sub, Dealer]), ReadWrite, Acts];
         /// `ZMQ_BACKLOG`: connections a bound tcp or ipc endpoint queues before they are
         /// accepted (100 by default, as in libzmq; the kernel may cap it). Applies to binds
         /// made after it is set.
-        Backlog(backlog) ZMQ_BACKLOG = 19, int = 100, at_least(0), ALL, ReadWrite, Acts,
-            set_backlog;
+        Backlog(backlog, set_backlog) ZMQ_BACKLOG = 19,
+            int [100, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_TOS`: the IP type-of-service byte (DSCP and ECN bits) of this socket's tcp
         /// connections, e.g. `0x28` for DSCP AF11 (0, the default: the OS's). Applies to
         /// connections made after it is set.
-        Tos(tos) ZMQ_TOS = 57, int = 0, within(0, 255), ALL, ReadWrite, Acts, set_tos;
+        Tos(tos, set_tos) ZMQ_TOS = 57, int [0, within(0, 255), ALL, ReadWrite, Acts];
         /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message to an unknown routing id fails
         /// with [`Error::HostUnreachable`](crate::Error::HostUnreachable) instead of being
         /// dropped, and a peer at its high-water mark blocks the send instead of losing the
         /// message.
-        RouterMandatory(router_mandatory) ZMQ_ROUTER_MANDATORY = 33, bool = false, ANY,
-            Some(&[Router]), WriteOnly, Acts, set_router_mandatory;
+        RouterMandatory(router_mandatory, set_router_mandatory) ZMQ_ROUTER_MANDATORY = 33,
+            bool [ false, ANY, Some(&[Router]), WriteOnly, Acts];
         /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): a new peer announcing a routing id already in
         /// use takes it over, and the old connection is closed (default: the newcomer is
         /// refused).
-        RouterHandover(router_handover) ZMQ_ROUTER_HANDOVER = 56, bool = false, ANY,
-            Some(&[Router]), WriteOnly, Acts, set_router_handover;
+        RouterHandover(router_handover, set_router_handover) ZMQ_ROUTER_HANDOVER = 56,
+            bool [false, ANY, Some(&[Router]), WriteOnly, Acts];
         /// `ZMQ_REQ_RELAXED` (REQ only): allow a new request before the last reply arrived;
         /// the late reply is then discarded. Pair it with `req_correlate`.
-        ReqRelaxed(req_relaxed) ZMQ_REQ_RELAXED = 53, bool = false, ANY, Some(&[Req]),
-            WriteOnly, Acts, set_req_relaxed;
+        ReqRelaxed(req_relaxed, set_req_relaxed) ZMQ_REQ_RELAXED = 53,
+            bool [false, ANY, Some(&[Req]), WriteOnly, Acts];
         /// `ZMQ_REQ_CORRELATE` (REQ only): prefix each request with an id frame and accept
         /// only the reply that carries it back.
-        ReqCorrelate(req_correlate) ZMQ_REQ_CORRELATE = 52, bool = false, ANY, Some(&[Req]),
-            WriteOnly, Acts, set_req_correlate;
+        ReqCorrelate(req_correlate, set_req_correlate) ZMQ_REQ_CORRELATE = 52,
+            bool [false, ANY, Some(&[Req]), WriteOnly, Acts];
         /// `ZMQ_XPUB_VERBOSE` (XPUB only): pass every subscription to the application, not
         /// only the first for each topic.
-        XpubVerbose(xpub_verbose) ZMQ_XPUB_VERBOSE = 40, bool = false, ANY, Some(&[Xpub]),
-            WriteOnly, Acts, set_xpub_verbose;
+        XpubVerbose(xpub_verbose, set_xpub_verbose) ZMQ_XPUB_VERBOSE = 40,
+            bool [false, ANY, Some(&[Xpub]), WriteOnly, Acts];
         /// `ZMQ_XPUB_NODROP` (PUB and XPUB): a send that would overflow a matching
         /// subscriber's high-water mark blocks (for at most `sndtimeo`, or returns
         /// [`Error::WouldBlock`](crate::Error::WouldBlock) from `try_send`) instead of
         /// dropping the message for that subscriber.
-        XpubNodrop(xpub_nodrop) ZMQ_XPUB_NODROP = 69, bool = false, ANY, Some(&[Pub, Xpub]),
-            WriteOnly, Acts, set_xpub_nodrop;
+        XpubNodrop(xpub_nodrop, set_xpub_nodrop) ZMQ_XPUB_NODROP = 69,
+            bool [false, ANY, Some(&[Pub, Xpub]), WriteOnly, Acts];
         /// `ZMQ_AFFINITY`: I/O thread affinity; ferromq places a socket on its context's I/O
         /// threads itself.
-        Affinity(affinity) ZMQ_AFFINITY = 4, uint64 = 0, ANY, ALL, ReadWrite, Ignored, _;
+        Affinity(affinity, _) ZMQ_AFFINITY = 4, uint64 [0, ANY, ALL, ReadWrite, Ignored];
         /// `ZMQ_RATE`: PGM's multicast rate (ferromq has no PGM).
-        Rate(rate) ZMQ_RATE = 8, int = 100, at_least(1), ALL, ReadWrite, Ignored, _;
+        Rate(rate, _) ZMQ_RATE = 8, int [100, at_least(1), ALL, ReadWrite, Ignored];
         /// `ZMQ_RECOVERY_IVL`: PGM's recovery interval.
-        RecoveryIvl(recovery_ivl) ZMQ_RECOVERY_IVL = 9, int = 10_000, at_least(0), ALL,
-            ReadWrite, Ignored, _;
+        RecoveryIvl(recovery_ivl, _) ZMQ_RECOVERY_IVL = 9,
+            int [10_000, at_least(0), ALL, ReadWrite, Ignored];
         /// `ZMQ_MULTICAST_HOPS`: the TTL of multicast packets.
-        MulticastHops(multicast_hops) ZMQ_MULTICAST_HOPS = 25, int = 1, at_least(1), ALL,
-            ReadWrite, Ignored, _;
+        MulticastHops(multicast_hops, _) ZMQ_MULTICAST_HOPS = 25,
+            int [1, at_least(1), ALL, ReadWrite, Ignored];
         /// `ZMQ_MULTICAST_MAXTPDU`: the largest multicast datagram.
-        MulticastMaxtpdu(multicast_maxtpdu) ZMQ_MULTICAST_MAXTPDU = 84, int = 1500,
-            at_least(1), ALL, ReadWrite, Ignored, _;
+        MulticastMaxtpdu(multicast_maxtpdu, _) ZMQ_MULTICAST_MAXTPDU = 84,
+            int [1500, at_least(1), ALL, ReadWrite, Ignored];
             }
             other {
         /// `ZMQ_SUBSCRIBE` (SUB): see [`Socket::subscribe`](crate::Socket::subscribe).
-        Subscribe(subscribe) ZMQ_SUBSCRIBE = 6, bytes = Bytes::new(), ANY, Some(&[Sub]),
-            WriteOnly;
+        Subscribe(subscribe) ZMQ_SUBSCRIBE = 6, bytes = Bytes::new(), ANY, Some(&[Sub]), WriteOnly;
         /// `ZMQ_UNSUBSCRIBE` (SUB): see [`Socket::unsubscribe`](crate::Socket::unsubscribe).
-        Unsubscribe(unsubscribe) ZMQ_UNSUBSCRIBE = 7, bytes = Bytes::new(), ANY, Some(&[Sub]),
-            WriteOnly;
+        Unsubscribe(unsubscribe) ZMQ_UNSUBSCRIBE = 7,
+            bytes = Bytes::new(), ANY, Some(&[Sub]), WriteOnly;
         /// `ZMQ_TYPE`: the socket type's number.
         Type(socket_type) ZMQ_TYPE = 16, int = 0, ANY, ALL, ReadOnly;
         /// `ZMQ_RCVMORE`: 1 when the last frame read is followed by more of its message.
@@ -375,8 +371,8 @@ macro_rules! option_rows {
         /// `ZMQ_EVENTS`: `ZMQ_POLLIN` | `ZMQ_POLLOUT`, as [`Socket::events`](crate::Socket::events).
         Events(events) ZMQ_EVENTS = 15, int = 0, ANY, ALL, ReadOnly;
         /// `ZMQ_LAST_ENDPOINT`: the last endpoint bound or connected, wildcards resolved.
-        LastEndpoint(last_endpoint) ZMQ_LAST_ENDPOINT = 32, string = String::new(), ANY, ALL,
-            ReadOnly;
+        LastEndpoint(last_endpoint) ZMQ_LAST_ENDPOINT = 32,
+            string = String::new(), ANY, ALL, ReadOnly;
             }
         }
     };

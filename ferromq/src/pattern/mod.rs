@@ -44,34 +44,94 @@ use crate::{Error, Message, Result, SocketType};
 
 use pubsub::{Publisher, Subscriber};
 
-/// What every socket type does; the defaults are what a type that does not take part does.
+/// How a socket type sends.
+pub(crate) enum Sends {
+    /// It does not: a send is an error.
+    Nothing,
+    /// Each message to the next peer in turn with room ([`crate::routing::load_balance`]).
+    LoadBalanced,
+    /// Each message to every peer subscribed to a prefix of it ([`crate::routing::fan_out`]),
+    /// through the type's [`Publisher`].
+    FannedOut,
+    /// Its own way: the type implements `send` and `can_send`.
+    Own,
+}
+
+/// How a socket type receives.
+pub(crate) enum Receives {
+    /// It does not: a receive is an error.
+    Nothing,
+    /// Messages as the fair queue gives them ([`crate::routing::fair_queue`]).
+    FairQueued,
+    /// Messages as the fair queue gives them, those no subscription of the type's
+    /// [`Subscriber`] matches dropped.
+    Subscribed,
+    /// Its own way: the type implements `recv`.
+    Own,
+}
+
+/// What a socket type does. A type states how it sends and receives, and the defaults below
+/// compose the routing strategies accordingly; a type with a way of its own overrides the
+/// methods concerned.
 pub(crate) trait Behaviour {
     /// The socket type, for errors.
     const TYPE: SocketType;
+    /// How it sends.
+    const SENDS: Sends;
+    /// How it receives.
+    const RECEIVES: Receives;
+
+    /// The publisher state of a type that fans out.
+    fn publisher(&self) -> Option<&Publisher> {
+        None
+    }
+
+    /// The same, to change.
+    fn publisher_mut(&mut self) -> Option<&mut Publisher> {
+        None
+    }
+
+    /// The subscriptions of a type that receives what it subscribed to.
+    fn subscriber_mut(&mut self) -> Option<&mut Subscriber> {
+        None
+    }
 
     /// Routes one message (it has at least one frame). `Ok(Some(msg))`: no peer can take it
     /// now (would block).
+    #[inline(always)]
     fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
-        let _ = (msg, peers);
-        Err(Error::NotSupported {
-            socket_type: Self::TYPE,
-            operation: "send",
-        })
+        match Self::SENDS {
+            Sends::LoadBalanced => Ok(peers.load_balance(msg).err()),
+            Sends::FannedOut => match self.publisher_mut() {
+                Some(publisher) => publisher.send(msg, peers),
+                None => Ok(None),
+            },
+            Sends::Nothing | Sends::Own => Err(Error::NotSupported {
+                socket_type: Self::TYPE,
+                operation: "send",
+            }),
+        }
     }
 
     /// Whether a send would go through now (libzmq's `ZMQ_POLLOUT`).
     fn can_send(&self, peers: &Peers) -> bool {
-        let _ = peers;
-        false
+        match Self::SENDS {
+            Sends::LoadBalanced => peers.iter().any(|p| p.out.has_room()),
+            Sends::FannedOut => self.publisher().is_some_and(|p| p.can_send(peers)),
+            Sends::Nothing | Sends::Own => false,
+        }
     }
 
     /// Takes the next message for the application, if any.
     fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
-        let _ = inbox;
-        Err(Error::NotSupported {
-            socket_type: Self::TYPE,
-            operation: "receive",
-        })
+        match Self::RECEIVES {
+            Receives::FairQueued => Ok(inbox.pop().map(|(_, _, msg)| msg)),
+            Receives::Subscribed => Ok(self.subscriber_mut().and_then(|s| s.recv(inbox))),
+            Receives::Nothing | Receives::Own => Err(Error::NotSupported {
+                socket_type: Self::TYPE,
+                operation: "receive",
+            }),
+        }
     }
 
     /// Whether receiving keeps no state, so that several messages may be taken at once.
@@ -81,16 +141,27 @@ pub(crate) trait Behaviour {
 
     /// Takes up to `max` messages for the application in fair-queue order (for the types
     /// whose receive keeps no state).
+    #[inline]
     fn recv_many(
         &mut self,
         inbox: &mut Inbox,
         out: &mut VecDeque<Message>,
         max: usize,
     ) -> Result<()> {
-        for _ in 0..max {
-            match self.recv(inbox)? {
-                Some(msg) => out.push_back(msg),
-                None => break,
+        match Self::RECEIVES {
+            Receives::FairQueued => inbox.pop_into(out, max),
+            Receives::Subscribed => {
+                if let Some(subscriber) = self.subscriber_mut() {
+                    subscriber.recv_many(inbox, out, max);
+                }
+            }
+            Receives::Nothing | Receives::Own => {
+                for _ in 0..max {
+                    match self.recv(inbox)? {
+                        Some(msg) => out.push_back(msg),
+                        None => break,
+                    }
+                }
             }
         }
         Ok(())
@@ -102,19 +173,32 @@ pub(crate) trait Behaviour {
         Some(identity.clone())
     }
 
-    /// A peer joined routing (after `attach` accepted it).
+    /// A peer joined routing (after `attach` accepted it): a subscriber sends it every
+    /// subscription.
     fn attached(&mut self, id: PeerId, peers: &Peers) {
-        let _ = (id, peers);
+        if let Some(subscriber) = self.subscriber_mut() {
+            subscriber.attached(id, peers);
+        }
     }
 
-    /// A peer left routing for good.
+    /// A peer left routing for good: a publisher forgets its subscriptions.
     fn detach(&mut self, id: PeerId, peers: &Peers, inbox: &mut Inbox) {
-        let _ = (id, peers, inbox);
+        let _ = peers;
+        if let Some(publisher) = self.publisher_mut() {
+            publisher.detach(id, inbox);
+        }
     }
 
-    /// Applies an option the type acts on, checked against the options table already.
+    /// Applies an option the type acts on, checked against the options table already
+    /// (which lets only the types that take an option set it).
     fn configure(&mut self, option: SocketOption, on: bool) {
-        let _ = (option, on);
+        if let Some(publisher) = self.publisher_mut() {
+            match option {
+                SocketOption::XpubNodrop => publisher.nodrop = on,
+                SocketOption::XpubVerbose => publisher.verbose = on,
+                _ => {}
+            }
+        }
     }
 }
 
@@ -177,20 +261,12 @@ impl Pattern {
 
     /// The publisher state of a PUB or XPUB, which takes its peers' subscriptions.
     pub fn publisher(&mut self) -> Option<&mut Publisher> {
-        match self {
-            Pattern::Pub(p) => Some(&mut p.publisher),
-            Pattern::Xpub(p) => Some(&mut p.publisher),
-            _ => None,
-        }
+        dispatch!(self, p => p.publisher_mut())
     }
 
     /// The subscriber state of a SUB or XSUB, which `subscribe` changes.
     pub fn subscriber(&mut self) -> Option<&mut Subscriber> {
-        match self {
-            Pattern::Sub(s) => Some(&mut s.subscriber),
-            Pattern::Xsub(s) => Some(&mut s.subscriber),
-            _ => None,
-        }
+        dispatch!(self, p => p.subscriber_mut())
     }
 
     /// Whether connect-side peers exist before their connection does, so that messages
@@ -264,9 +340,4 @@ impl Pattern {
     pub fn detach(&mut self, id: PeerId, peers: &Peers, inbox: &mut Inbox) {
         dispatch!(self, p => p.detach(id, peers, inbox))
     }
-}
-
-/// Whether some peer would take a message now.
-fn any_room(peers: &Peers) -> bool {
-    peers.iter().any(|p| p.out.has_room())
 }

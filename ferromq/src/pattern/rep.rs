@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::Behaviour;
+use super::{Behaviour, Receives, Sends};
 use crate::message::Outgoing;
 use crate::pipe::PeerId;
 use crate::routing::{Inbox, Peers};
@@ -17,6 +17,8 @@ pub(crate) struct Rep {
 
 impl Behaviour for Rep {
     const TYPE: SocketType = SocketType::Rep;
+    const SENDS: Sends = Sends::Own;
+    const RECEIVES: Receives = Receives::Own;
 
     fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
         self.reply(msg.into_owned(), peers)?;

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::{any_room, Behaviour};
+use super::{Behaviour, Receives, Sends};
 use crate::message::Outgoing;
 use crate::options::SocketOption;
 use crate::pipe::PeerId;
@@ -23,6 +23,8 @@ pub(crate) struct Req {
 
 impl Behaviour for Req {
     const TYPE: SocketType = SocketType::Req;
+    const SENDS: Sends = Sends::Own;
+    const RECEIVES: Receives = Receives::Own;
 
     fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
         let back = self.request(msg.into_owned(), peers)?;
@@ -30,7 +32,7 @@ impl Behaviour for Req {
     }
 
     fn can_send(&self, peers: &Peers) -> bool {
-        self.may_send() && any_room(peers)
+        self.may_send() && peers.iter().any(|p| p.out.has_room())
     }
 
     fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::Behaviour;
+use super::{Behaviour, Receives, Sends};
 use crate::message::Outgoing;
 use crate::options::SocketOption;
 use crate::pipe::PeerId;
@@ -30,6 +30,8 @@ impl Router {
 
 impl Behaviour for Router {
     const TYPE: SocketType = SocketType::Router;
+    const SENDS: Sends = Sends::Own;
+    const RECEIVES: Receives = Receives::Own;
 
     fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
         let back = self.route(msg.into_owned(), peers)?;

@@ -2,22 +2,25 @@
 //! the topic); any other message it sends goes upstream to every publisher, as libzmq's
 //! does. What arrives is filtered by the subscriptions, as on a SUB.
 
-use std::collections::VecDeque;
-
 use super::pubsub::Subscriber;
-use super::Behaviour;
+use super::{Behaviour, Receives, Sends};
 use crate::message::Outgoing;
-use crate::pipe::PeerId;
-use crate::routing::{Inbox, Peers};
-use crate::{Message, Result, SocketType};
+use crate::routing::Peers;
+use crate::{Result, SocketType};
 
 #[derive(Default)]
 pub(crate) struct Xsub {
-    pub subscriber: Subscriber,
+    subscriber: Subscriber,
 }
 
 impl Behaviour for Xsub {
     const TYPE: SocketType = SocketType::Xsub;
+    const SENDS: Sends = Sends::Own;
+    const RECEIVES: Receives = Receives::Subscribed;
+
+    fn subscriber_mut(&mut self) -> Option<&mut Subscriber> {
+        Some(&mut self.subscriber)
+    }
 
     fn send<'m>(&mut self, msg: Outgoing<'m>, peers: &mut Peers) -> Result<Option<Outgoing<'m>>> {
         let msg = msg.into_owned();
@@ -35,24 +38,5 @@ impl Behaviour for Xsub {
     /// An XSUB always sends: subscriptions take no room, data to a full peer is dropped.
     fn can_send(&self, _: &Peers) -> bool {
         true
-    }
-
-    fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
-        Ok(self.subscriber.recv(inbox))
-    }
-
-    #[inline]
-    fn recv_many(
-        &mut self,
-        inbox: &mut Inbox,
-        out: &mut VecDeque<Message>,
-        max: usize,
-    ) -> Result<()> {
-        self.subscriber.recv_many(inbox, out, max);
-        Ok(())
-    }
-
-    fn attached(&mut self, id: PeerId, peers: &Peers) {
-        self.subscriber.attached(id, peers);
     }
 }
