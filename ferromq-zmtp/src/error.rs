@@ -95,3 +95,75 @@ pub enum Error {
         reason: String,
     },
 }
+
+/// libzmq's `ZMQ_PROTOCOL_ERROR_ZMTP_*` numbers, which its monitor gives as the value of a
+/// `ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL` event.
+pub mod zmtp_code {
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED`.
+    pub const UNSPECIFIED: u32 = 0x1000_0000;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND`.
+    pub const UNEXPECTED_COMMAND: u32 = 0x1000_0001;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE`.
+    pub const INVALID_SEQUENCE: u32 = 0x1000_0002;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE`.
+    pub const KEY_EXCHANGE: u32 = 0x1000_0003;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED`.
+    pub const MALFORMED_COMMAND_UNSPECIFIED: u32 = 0x1000_0011;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE`.
+    pub const MALFORMED_COMMAND_MESSAGE: u32 = 0x1000_0012;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO`.
+    pub const MALFORMED_COMMAND_HELLO: u32 = 0x1000_0013;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE`.
+    pub const MALFORMED_COMMAND_INITIATE: u32 = 0x1000_0014;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR`.
+    pub const MALFORMED_COMMAND_ERROR: u32 = 0x1000_0015;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY`.
+    pub const MALFORMED_COMMAND_READY: u32 = 0x1000_0016;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_WELCOME`.
+    pub const MALFORMED_COMMAND_WELCOME: u32 = 0x1000_0017;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA`.
+    pub const INVALID_METADATA: u32 = 0x1000_0018;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC`.
+    pub const CRYPTOGRAPHIC: u32 = 0x1100_0001;
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`.
+    pub const MECHANISM_MISMATCH: u32 = 0x1100_0002;
+}
+
+impl Error {
+    /// libzmq's number for this fault ([`zmtp_code`]), as its monitor reports a handshake that
+    /// failed on it.
+    ///
+    /// ```
+    /// use ferromq_zmtp::{zmtp_code, Error};
+    /// let e = Error::MissingSocketType;
+    /// assert_eq!(e.zmtp_code(), zmtp_code::INVALID_METADATA);
+    /// ```
+    pub fn zmtp_code(&self) -> u32 {
+        use zmtp_code::*;
+        match self {
+            Error::MechanismMismatch { .. } => MECHANISM_MISMATCH,
+            Error::CommandWithMore => MALFORMED_COMMAND_UNSPECIFIED,
+            Error::MalformedCommand { command, .. } => match command.as_str() {
+                "READY" => MALFORMED_COMMAND_READY,
+                "ERROR" => MALFORMED_COMMAND_ERROR,
+                "HELLO" => MALFORMED_COMMAND_HELLO,
+                "INITIATE" => MALFORMED_COMMAND_INITIATE,
+                "WELCOME" => MALFORMED_COMMAND_WELCOME,
+                "MESSAGE" => MALFORMED_COMMAND_MESSAGE,
+                _ => MALFORMED_COMMAND_UNSPECIFIED,
+            },
+            Error::UnexpectedCommand { .. } | Error::UnexpectedMessage => UNEXPECTED_COMMAND,
+            Error::MalformedMetadata(_)
+            | Error::MissingSocketType
+            | Error::UnknownSocketType(_)
+            | Error::IncompatiblePeer { .. }
+            | Error::InvalidIdentity(_) => INVALID_METADATA,
+            Error::BadSignature
+            | Error::UnsupportedVersion { .. }
+            | Error::ReservedFlags { .. }
+            | Error::FrameTooLarge { .. }
+            | Error::HeartbeatExpired
+            | Error::PeerError { .. } => UNSPECIFIED,
+        }
+    }
+}

@@ -69,7 +69,7 @@ mod socket_type;
 
 pub use command::Command;
 pub use connection::{Config, Connection, Event, Heartbeat, PeerInfo};
-pub use error::Error;
+pub use error::{zmtp_code, Error};
 pub use frame::Frame;
 pub use metadata::Metadata;
 pub use socket_type::SocketType;

@@ -7,6 +7,10 @@ use bytes::Bytes;
 use crate::SocketType;
 
 /// Everything that can go wrong in ferromq, each variant naming what it concerns.
+///
+/// A peer that breaks the protocol is no error of a call: its connection closes and the
+/// others go on, and the socket's [`Monitor`](crate::Monitor) says why
+/// ([`Cause::Protocol`](crate::Cause::Protocol)).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -81,9 +85,6 @@ pub enum Error {
     /// message on a ROUTER, which needs a routing id frame).
     #[error("invalid message: {0}")]
     InvalidMessage(&'static str),
-    /// A connection broke the protocol or failed its handshake.
-    #[error("protocol error: {0}")]
-    Protocol(#[from] ferromq_zmtp::Error),
     /// An operating system error on an endpoint.
     #[error("{endpoint}: {source}")]
     Io {

@@ -148,7 +148,7 @@ pub use context::Context;
 pub use error::{Error, Result};
 pub use ferromq_zmtp::SocketType;
 pub use message::{Message, Sendable};
-pub use monitor::{EventKind, Monitor, MonitorEvent};
+pub use monitor::{Cause, EventKind, Monitor, MonitorEvent};
 pub use options::{OptionValue, SocketOption};
 pub use poll::{poll, Events, PollItem};
 pub use proxy::{proxy, proxy_steerable, ProxyStats};

@@ -80,6 +80,34 @@ pub struct MonitorEvent {
     pub value: u64,
     /// For failures, what went wrong, in words.
     pub reason: Option<String>,
+    /// For a connection that ended ([`EventKind::Disconnected`]) or a handshake that failed,
+    /// why, as a value (libzmq gives only the file descriptor, or a ZMTP error number).
+    pub cause: Option<Cause>,
+}
+
+/// Why a connection ended or its handshake failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Cause {
+    /// This side ended it: the socket closed, the endpoint was unbound or disconnected, or
+    /// another peer took this one's routing id over.
+    #[error("closed by this side")]
+    Closed,
+    /// The peer closed the connection.
+    #[error("the peer closed the connection")]
+    PeerClosed,
+    /// Reading or writing failed (a reset connection ...).
+    #[error("connection failed: {0}")]
+    Io(std::io::ErrorKind),
+    /// The peer broke the protocol, or went silent past its heartbeats.
+    #[error("{0}")]
+    Protocol(ferromq_zmtp::Error),
+    /// The handshake did not finish within `handshake_ivl`.
+    #[error("the handshake did not finish in time")]
+    HandshakeTimedOut,
+    /// The socket refused the peer (a second peer of a PAIR, a routing id in use).
+    #[error("refused by the socket's pattern")]
+    Refused,
 }
 
 /// The events of one socket, from the moment [`Socket::monitor`](crate::Socket::monitor) was
@@ -187,6 +215,22 @@ impl Monitors {
 
     /// Records an event for every live monitor (dropped ones are forgotten).
     pub fn emit(&self, kind: EventKind, endpoint: &str, value: u64, reason: Option<String>) {
+        self.emit_event(kind, endpoint, value, reason, None);
+    }
+
+    /// An event about a connection that ended or a handshake that failed, with why.
+    pub fn emit_cause(&self, kind: EventKind, endpoint: &str, value: u64, cause: Cause) {
+        self.emit_event(kind, endpoint, value, Some(cause.to_string()), Some(cause));
+    }
+
+    fn emit_event(
+        &self,
+        kind: EventKind,
+        endpoint: &str,
+        value: u64,
+        reason: Option<String>,
+        cause: Option<Cause>,
+    ) {
         let mut queues = self.lock();
         if queues.is_empty() {
             return;
@@ -202,6 +246,7 @@ impl Monitors {
                 endpoint: endpoint.to_owned(),
                 value,
                 reason: reason.clone(),
+                cause: cause.clone(),
             });
             if kind == EventKind::MonitorStopped {
                 events.1 = true;

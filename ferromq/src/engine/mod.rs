@@ -30,7 +30,7 @@ use tokio::io::Interest;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::monitor::EventKind;
+use crate::monitor::{Cause, EventKind};
 use crate::pipe::{Batch, OutPipe, RawStream, Taken};
 use reader::GRACE;
 
@@ -66,13 +66,13 @@ pub(crate) async fn run<H: Owner>(
     // A closing socket has nothing to send to a fresh peer, and with linger 0 nothing at all:
     // such handshakes stop at once instead of holding the context for handshake_ivl.
     let mut closing = core.closing();
-    let failed = |reason: Option<ferromq_zmtp::Error>| {
-        let kind = match reason {
-            Some(_) => EventKind::HandshakeFailedProtocol,
-            None => EventKind::HandshakeFailedNoDetail,
+    // libzmq's value: the ZMTP error number for a protocol fault, 0 otherwise.
+    let failed = |cause: Cause| {
+        let (kind, value) = match &cause {
+            Cause::Protocol(e) => (EventKind::HandshakeFailedProtocol, e.zmtp_code().into()),
+            _ => (EventKind::HandshakeFailedNoDetail, 0),
         };
-        core.monitors()
-            .emit(kind, endpoint, 0, reason.map(|e| e.to_string()));
+        core.monitors().emit_cause(kind, endpoint, value, cause);
         End::Lost
     };
     let mut watch_closing = true;
@@ -82,9 +82,9 @@ pub(crate) async fn run<H: Owner>(
             tokio::select! {
                 r = &mut handshake => break match r {
                     Ok(peer) => peer,
-                    Err(reason) => return failed(reason),
+                    Err(cause) => return failed(cause),
                 },
-                _ = sleep_until(deadline) => return failed(None),
+                _ = sleep_until(deadline) => return failed(Cause::HandshakeTimedOut),
                 _ = signalled(&mut stop) => return End::Closed,
                 _ = signalled(&mut closing), if watch_closing => {
                     // The linger in force at close decides, as in libzmq.
@@ -99,6 +99,12 @@ pub(crate) async fn run<H: Owner>(
     };
 
     let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version) else {
+        core.monitors().emit_cause(
+            EventKind::HandshakeFailedNoDetail,
+            endpoint,
+            0,
+            Cause::Refused,
+        );
         return End::Lost;
     };
     core.monitors()
@@ -113,7 +119,7 @@ pub(crate) async fn run<H: Owner>(
     core.set_reader(id, Some(side.clone()));
     let reader = async {
         let full = match settled {
-            Pumped::Ended => return Err(()),
+            Pumped::Ended => return side.cause().unwrap_or(Cause::PeerClosed),
             Pumped::Read { full, .. } => full,
             Pumped::WouldBlock => false,
         };
@@ -123,23 +129,28 @@ pub(crate) async fn run<H: Owner>(
     tokio::pin!(reader, writer);
     let mut lingering = false;
     let mut linger_deadline = None;
-    let end = loop {
+    let (end, cause) = loop {
         tokio::select! {
-            _ = &mut reader, if !lingering => break End::Lost,
-            w = &mut writer => break if w.is_ok() { End::Closed } else { End::Lost },
+            cause = &mut reader, if !lingering => break (End::Lost, cause),
+            w = &mut writer => break match w {
+                Ok(()) => (End::Closed, Cause::Closed),
+                Err(cause) => (End::Lost, cause),
+            },
             _ = signalled(&mut closing), if !lingering => {
                 lingering = true;
                 // The linger in force when the socket closes, as in libzmq (it may have been
                 // set after this connection was made).
                 match core.options().linger() {
-                    Some(d) if d.is_zero() => break End::Closed,
+                    Some(d) if d.is_zero() => break (End::Closed, Cause::Closed),
                     Some(d) => linger_deadline = Some(Instant::now() + d),
                     None => {}
                 }
                 attached.out.nudge();
             }
-            _ = sleep_until(linger_deadline), if linger_deadline.is_some() => break End::Closed,
-            _ = signalled(&mut stop) => break End::Closed,
+            _ = sleep_until(linger_deadline), if linger_deadline.is_some() => {
+                break (End::Closed, Cause::Closed)
+            }
+            _ = signalled(&mut stop) => break (End::Closed, Cause::Closed),
         }
     };
     // No sender may write to the socket once it closes (nor keep it open), nor a receiver
@@ -147,8 +158,9 @@ pub(crate) async fn run<H: Owner>(
     attached.out.set_direct(None);
     core.set_reader(id, None);
     core.detach(slot, id, false);
+    // libzmq's value is the file descriptor; the cause rides along.
     core.monitors()
-        .emit(EventKind::Disconnected, endpoint, fd, None);
+        .emit_cause(EventKind::Disconnected, endpoint, fd, cause);
     end
 }
 
@@ -160,18 +172,17 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Exchanges greetings and READY. `Err(Some(e))`: the peer broke the protocol;
-/// `Err(None)`: it went away.
+/// Exchanges greetings and READY; the error says why the peer could not be joined.
 async fn handshake(
     conn: &mut Connection,
     rd: &mut ReadInterest,
     wr: &Writer,
-) -> Result<ferromq_zmtp::PeerInfo, Option<ferromq_zmtp::Error>> {
-    rd.watch().map_err(|_| None)?;
+) -> Result<ferromq_zmtp::PeerInfo, Cause> {
+    rd.watch().map_err(io_cause)?;
     let mut out = BytesMut::new();
     loop {
         if conn.poll_transmit(&mut out) > 0 {
-            wr.write_all(&out).await.map_err(|_| None)?;
+            wr.write_all(&out).await.map_err(io_cause)?;
             out.clear();
         }
         match conn.poll_event() {
@@ -183,23 +194,28 @@ async fn handshake(
                 if conn.poll_transmit(&mut out) > 0 {
                     let _ = wr.write_all(&out).await;
                 }
-                return Err(Some(e));
+                return Err(Cause::Protocol(e));
             }
         }
         let buf = conn.read_buf();
         buf.reserve(1024);
         loop {
             match rd.raw.recv_into(buf) {
-                Ok(0) => return Err(None),
+                Ok(0) => return Err(Cause::PeerClosed),
                 Ok(_) => break,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    rd.readable().await.map_err(|_| None)?;
+                    rd.readable().await.map_err(io_cause)?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(None),
+                Err(e) => return Err(io_cause(e)),
             }
         }
     }
+}
+
+/// An I/O failure as the cause of a connection's end.
+fn io_cause(e: io::Error) -> Cause {
+    Cause::Io(e.kind())
 }
 
 /// A connection's socket as the I/O thread's reactor sees it.
@@ -340,12 +356,28 @@ async fn read_loop<H: Owner>(
     side: &ReadSide,
     rd: &mut ReadInterest,
     room: &tokio::sync::Notify,
+    full: bool,
+) -> Cause {
+    match read_until_end(core, side, rd, room, full).await {
+        Ok(never) => match never {},
+        // The reader's own cause when it has one: an error of ours past it (a failed
+        // registration) comes second.
+        Err(cause) => side.cause().unwrap_or(cause),
+    }
+}
+
+/// [`read_loop`]'s body, with `?` for every way it ends.
+async fn read_until_end<H: Owner>(
+    core: &H,
+    side: &ReadSide,
+    rd: &mut ReadInterest,
+    room: &tokio::sync::Notify,
     mut full: bool,
-) -> Result<(), ()> {
+) -> Result<std::convert::Infallible, Cause> {
     let mut seen = side.app_reads();
     loop {
         if side.is_dead() {
-            return Err(()); // a receiver met the end of the stream
+            return Err(Cause::PeerClosed); // a receiver met the end of the stream
         }
         // A receiver that read since we last looked reads again when its inbox runs dry:
         // leave it the socket for a while, without being woken by its bytes.
@@ -355,7 +387,7 @@ async fn read_loop<H: Owner>(
             rd.unwatch();
             Some(Instant::now() + GRACE)
         } else {
-            rd.watch().map_err(|_| ())?;
+            rd.watch().map_err(io_cause)?;
             loop {
                 if full {
                     // At the receive high-water mark: stop reading until the application
@@ -370,7 +402,7 @@ async fn read_loop<H: Owner>(
                 }
                 match pump_io(core, side) {
                     Pumped::WouldBlock => break,
-                    Pumped::Ended => return Err(()),
+                    Pumped::Ended => return Err(Cause::PeerClosed),
                     Pumped::Read { full: f, .. } => full = f,
                 }
             }
@@ -378,13 +410,15 @@ async fn read_loop<H: Owner>(
         };
         let heartbeat = side.decoder().conn.next_timeout().map(Instant::from_std);
         tokio::select! {
-            r = rd.readable() => r.map_err(|_| ())?,
+            r = rd.readable() => r.map_err(io_cause)?,
             _ = side.handback.notified() => {}
             _ = sleep_until(defer), if defer.is_some() => {}
             _ = sleep_until(heartbeat), if heartbeat.is_some() => {
                 // A PING is queued, or the peer went silent.
                 let mut d = side.decoder();
-                d.conn.handle_timeout(std::time::Instant::now()).map_err(|_| ())?;
+                d.conn
+                    .handle_timeout(std::time::Instant::now())
+                    .map_err(Cause::Protocol)?;
                 d.flush_commands(side.out());
             }
         };
@@ -419,7 +453,7 @@ fn may_yield() -> bool {
 
 /// Writes the peer's batches. Returns `Ok` when the socket is closing and everything was
 /// written, `Err` when the connection failed or the pipe was closed.
-async fn write_loop<H: Owner>(core: &H, wr: &Writer, out: &OutPipe) -> Result<(), ()> {
+async fn write_loop<H: Owner>(core: &H, wr: &Writer, out: &OutPipe) -> Result<(), Cause> {
     let mut batch = Batch::default();
     let mut streaming = false;
     loop {
@@ -436,7 +470,7 @@ async fn write_loop<H: Owner>(core: &H, wr: &Writer, out: &OutPipe) -> Result<()
                     core.writable();
                 }
                 let small = batch.len() < YIELD_BELOW;
-                write_batch(&mut batch, wr).await.map_err(|_| ())?;
+                write_batch(&mut batch, wr).await.map_err(io_cause)?;
                 if small && std::mem::replace(&mut streaming, true) && may_yield() {
                     // A sender that keeps sending while each batch is written leaves the
                     // next batch small again: every write then carries a few messages for
@@ -447,7 +481,8 @@ async fn write_loop<H: Owner>(core: &H, wr: &Writer, out: &OutPipe) -> Result<()
                     std::thread::yield_now();
                 }
             }
-            Taken::Closed => return Err(()),
+            // This side dropped the peer (a disconnect, a routing id handed over).
+            Taken::Closed => return Err(Cause::Closed),
         }
     }
 }

@@ -33,6 +33,7 @@ use ferromq_zmtp::{Connection, Event, Frame};
 use tokio::sync::Notify;
 
 use super::Owner;
+use crate::monitor::Cause;
 use crate::pipe::{OutPipe, PeerId, RawStream};
 use crate::{Message, SocketType};
 
@@ -66,6 +67,8 @@ pub(crate) struct ReadSide {
     out: Arc<OutPipe>,
     /// The stream ended or broke the protocol: the I/O thread must end the connection.
     dead: AtomicBool,
+    /// Why, once `dead`.
+    cause: Mutex<Option<Cause>>,
 }
 
 /// The decoder and what it has decoded but not yet delivered.
@@ -113,6 +116,7 @@ impl ReadSide {
             handback: Notify::new(),
             out,
             dead: AtomicBool::new(false),
+            cause: Mutex::new(None),
         }
     }
 
@@ -126,7 +130,16 @@ impl ReadSide {
         self.dead.load(Ordering::Acquire)
     }
 
-    fn die(&self) -> Pumped {
+    /// Why the connection ended, once it has.
+    pub fn cause(&self) -> Option<Cause> {
+        self.cause.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn die(&self, cause: Cause) -> Pumped {
+        self.cause
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(cause);
         self.dead.store(true, Ordering::Release);
         Pumped::Ended
     }
@@ -203,10 +216,10 @@ impl ReadSide {
             }
         };
         match read {
-            Ok(0) => self.die(),
+            Ok(0) => self.die(Cause::PeerClosed),
             Ok(_) => self.process(&mut d, core),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Pumped::WouldBlock,
-            Err(_) => self.die(),
+            Err(e) => self.die(Cause::Io(e.kind())),
         }
     }
 
@@ -218,25 +231,25 @@ impl ReadSide {
     }
 
     fn process<H: Owner>(&self, d: &mut Decoder, core: &H) -> Pumped {
-        let ok = d.decode();
+        let decoded = d.decode();
         // After decoding, so that a PING among these bytes arms its TTL.
         d.conn.received(Instant::now());
         d.flush_commands(&self.out);
         let delivered = !d.batch.is_empty();
         let full = delivered && core.deliver(self.peer, &mut d.batch);
-        if !ok {
+        if let Err(e) = decoded {
             // Messages decoded before the fault still reach the application, as in libzmq;
             // the connection ends after them.
-            return self.die();
+            return self.die(Cause::Protocol(e));
         }
         Pumped::Read { delivered, full }
     }
 }
 
 impl Decoder {
-    /// Decodes every whole frame in the input buffer into `batch`. `false` when the peer broke
-    /// the protocol.
-    fn decode(&mut self) -> bool {
+    /// Decodes every whole frame in the input buffer into `batch`; an error when the peer
+    /// broke the protocol.
+    fn decode(&mut self) -> Result<(), ferromq_zmtp::Error> {
         loop {
             // Whole message frames first, past the general event machinery.
             let Decoder {
@@ -258,8 +271,8 @@ impl Decoder {
                     self.batch.push(Message::subscription(false, &topic));
                 }
                 Ok(Some(_)) => {}
-                Ok(None) => return true,
-                Err(_) => return false,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e),
             }
         }
     }
