@@ -62,6 +62,21 @@
 //! the type as data for the handshake (Socket-Type, which peers may talk, whether SUBSCRIBE
 //! commands become messages), and a pattern never sees a transport, an engine or wire bytes.
 //!
+//! # Waiting and waking
+//!
+//! Five primitives, each kept where it alone does the job:
+//!
+//! | primitive | who waits | why this one |
+//! |---|---|---|
+//! | `event_listener::Event` | users: blocking and async `send` / `recv`, `poll`, the monitor | one listener serves a blocking wait with a deadline and an `.await` under any executor; the socket's API must not tie users to tokio |
+//! | `tokio::sync::Notify` | tasks on the I/O thread: a writer waiting for data, a reader for room, a hand-back from a receiver | they run on tokio's reactor; a permit stored before the wait is what makes "notify, then wait" race-free there |
+//! | `tokio::sync::watch` | the I/O thread's tasks: stop (unbind, disconnect) and closing | a flag every connection of an endpoint sees, set once, read at any later time, usable in `select!` |
+//! | `mio::Waker` | a blocking receiver asleep in `epoll` on its own connection | it must wake for bytes on the socket *and* for anything else (another peer, close) in one system call; only a waker registered in that epoll set can ring it |
+//! | `std::sync::mpsc` (zero capacity) | `unbind` and `Drop`, for the listener to close | a blocking wait with a timeout on a sender that is dropped, not sent on: no other primitive here has both without a runtime |
+//!
+//! Folding `Notify` into `event_listener` (or the reverse) would change the wake-ups on the
+//! hot path and has not been measured yet; until an A/B run says it is free, both stay.
+//!
 //! # How a message travels (the hot path)
 //!
 //! - **Send.** The pattern's routing runs in the caller's thread, which encodes the message

@@ -1,11 +1,11 @@
-//! Socket options (leaf data): libzmq's options as one table, [`table::OPTIONS`].
+//! Socket options (leaf data): libzmq's options as one table, one row per option.
 //!
 //! Each row gives an option's libzmq name and number, the type of its value, its default, the
 //! values it accepts, the socket types that take it, whether libzmq lets it be set and read,
 //! and whether ferromq acts on it. [`Socket::set_option`](crate::Socket::set_option) and
 //! [`Socket::get_option`](crate::Socket::get_option), the typed accessors
 //! (`set_sndhwm` ...) and the C ABI all go through these rows; the rows that keep a value
-//! also declare its field in [`Options`], so adding an option is adding one row.
+//! also declare its field in `Options`, so adding an option is adding one row.
 
 use std::time::Duration;
 
