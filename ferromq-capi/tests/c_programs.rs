@@ -5,16 +5,32 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The directory cargo put `libzmq.so` in: the test binary's `deps/` parent.
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+/// This crate's `libzmq.so`, built once per test run. `cargo test` builds the library only as
+/// an rlib, so the shared library is built here, by cargo, into a target directory of its own
+/// beside the outer one (sharing the outer one would wait on the lock `cargo test` holds).
+fn shared_library() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        // The test binary is <target>/<profile>/deps/<name>.
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).unwrap().join("capi-test");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--lib", "-p", "ferromq-capi"])
+            .arg("--manifest-path")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the shared library did not build");
+        target.join("debug").join("libzmq.so")
+    })
 }
 
 /// Builds `tests/c/<name>.c` and runs it; its output.
 fn build_and_run(name: &str) -> String {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let built = library_dir().join("libzmq.so");
+    let built = shared_library();
     assert!(built.exists(), "no {}", built.display());
     // Installed as libzmq is: the soname a program asks for, beside the link name.
     let out_dir = std::env::temp_dir().join(format!("ferromq-capi-{}", std::process::id()));
@@ -22,7 +38,7 @@ fn build_and_run(name: &str) -> String {
     std::fs::create_dir_all(&lib).unwrap();
     for name in ["libzmq.so", "libzmq.so.5"] {
         let _ = std::fs::remove_file(lib.join(name));
-        std::os::unix::fs::symlink(&built, lib.join(name)).unwrap();
+        std::os::unix::fs::symlink(built, lib.join(name)).unwrap();
     }
     let exe = out_dir.join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
