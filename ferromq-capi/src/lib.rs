@@ -358,29 +358,42 @@ pub unsafe extern "C" fn zmq_send(
     guard(-1, || {
         // SAFETY: as this function's contract says.
         let (c, data) = unsafe { (socket(s)?, bytes_in(buf, len)?) };
-        let frame = Bytes::copy_from_slice(data);
         let mut outgoing = lock(&c.outgoing);
         if flags & ZMQ_SNDMORE != 0 {
-            outgoing.push(frame);
+            outgoing.push(Bytes::copy_from_slice(data));
             return Ok(len.min(c_int::MAX as usize) as c_int);
         }
-        let mut frames = std::mem::take(&mut *outgoing);
-        frames.push(frame);
-        let msg = Message::from(frames);
-        let sent = if flags & ZMQ_DONTWAIT != 0 {
-            c.socket.try_send(msg.clone())
+        if outgoing.is_empty() {
+            // A single-frame message goes from the caller's buffer, with no copy of its own.
+            send_with(&c.socket, flags, data).map_err(|e| errno_of(&e))?;
         } else {
-            c.socket.send(msg.clone())
-        };
-        if let Err(e) = sent {
-            // The frames sent with SNDMORE stay, for the last one to be sent again.
-            let mut frames = msg.into_frames();
-            frames.pop();
-            *outgoing = frames;
-            return Err(errno_of(&e));
+            let mut frames = std::mem::take(&mut *outgoing);
+            frames.push(Bytes::copy_from_slice(data));
+            let msg = Message::from(frames);
+            if let Err(e) = send_with(&c.socket, flags, &msg) {
+                // The frames sent with SNDMORE stay, for the last one to be sent again.
+                let mut frames = msg.into_frames();
+                frames.pop();
+                *outgoing = frames;
+                return Err(errno_of(&e));
+            }
         }
         Ok(len.min(c_int::MAX as usize) as c_int)
     })
+}
+
+/// One send, blocking unless `ZMQ_DONTWAIT`; a borrowed message is copied only if it must
+/// wait.
+fn send_with<'a>(
+    socket: &Socket,
+    flags: c_int,
+    msg: impl ferromq::Sendable<'a>,
+) -> ferromq::Result<()> {
+    if flags & ZMQ_DONTWAIT != 0 {
+        socket.try_send(msg)
+    } else {
+        socket.send(msg)
+    }
 }
 
 /// Receives one frame into `buf` (at most `len` bytes; the rest of a longer frame is

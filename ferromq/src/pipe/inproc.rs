@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::{Bytes, BytesMut};
 
-use super::{PeerId, PipeEnd};
+use super::{lock, PeerId, PipeEnd};
 use crate::message::Outgoing;
 use crate::Message;
 
@@ -79,10 +79,6 @@ struct PipeState {
     reader: Option<Reader>,
     /// The sending socket, woken when the pipe gets room.
     writer: Option<Weak<dyn PipeEnd>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A message in a pipe.

@@ -31,6 +31,12 @@ pub(crate) use wire::{Batch, OutPipe, Taken};
 /// endpoints).
 pub(crate) type PeerId = u64;
 
+/// Locks a mutex, taking it over from a thread that panicked while holding it: every state a
+/// pipe's lock guards stays consistent between statements.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The socket at one end of a pipe, as the pipe sees it.
 pub(crate) trait PipeEnd: Send + Sync {
     /// A pipe this socket reads became non-empty: wake its receivers.

@@ -14,18 +14,14 @@
 //! or disconnects, both pipes close; messages already in a pipe can still be read.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
 
 use crate::engine::{Owner, Slot};
 use crate::options::Options;
-use crate::pipe::{InprocPipe, PeerId, PipeEnd, Pipes};
+use crate::pipe::{lock, InprocPipe, PeerId, PipeEnd, Pipes};
 use crate::{Error, Result};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// `core` as the writer of a pipe.
 fn end<O: Owner>(core: &Arc<O>) -> Option<Weak<dyn PipeEnd>> {
