@@ -31,6 +31,8 @@ pub(crate) struct ContextInner {
     next: AtomicUsize,
     /// The `inproc://` names bound in this context.
     pub(crate) inproc: crate::transport::inproc::Registry<crate::core::SocketCore>,
+    /// Every socket made here, for [`Context::shutdown`]; and whether it has happened.
+    sockets: Mutex<(Vec<std::sync::Weak<crate::core::SocketCore>>, bool)>,
 }
 
 /// One I/O thread: an event loop that runs until the context ends and its connections have
@@ -136,13 +138,51 @@ impl Context {
                 threads,
                 next: AtomicUsize::new(0),
                 inproc: Default::default(),
+                sockets: Mutex::new((Vec::new(), false)),
             }),
         })
     }
 
     /// Creates a socket of the given type.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once the context is [shut down](Self::shutdown).
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        Socket::new(self.inner.clone(), socket_type)
+        let mut sockets = crate::pipe::lock(&self.inner.sockets);
+        if sockets.1 {
+            return Err(Error::Closed);
+        }
+        let socket = Socket::new(self.inner.clone(), socket_type)?;
+        sockets.0.retain(|s| s.strong_count() > 0);
+        sockets.0.push(socket.core_weak());
+        Ok(socket)
+    }
+
+    /// Like `zmq_ctx_shutdown`: closes every socket of this context, so that calls blocked on
+    /// them in other threads, and every later call but dropping them, fail with
+    /// [`Error::Closed`] (libzmq's `ETERM`); new sockets cannot be made. Their unsent messages
+    /// linger as at close. The sockets themselves are still to be dropped, by their threads.
+    ///
+    /// ```
+    /// use ferromq::{Context, Error, SocketType};
+    ///
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(SocketType::Pull)?;
+    /// let waiting = std::thread::spawn(move || pull.recv().map(|_| ()));
+    /// ctx.shutdown();
+    /// assert!(matches!(waiting.join().unwrap(), Err(Error::Closed)));
+    /// assert!(matches!(ctx.socket(SocketType::Push), Err(Error::Closed)));
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    pub fn shutdown(&self) {
+        let live: Vec<_> = {
+            let mut sockets = crate::pipe::lock(&self.inner.sockets);
+            sockets.1 = true;
+            sockets.0.drain(..).filter_map(|s| s.upgrade()).collect()
+        };
+        for core in live {
+            core.close();
+        }
     }
 }
 

@@ -46,6 +46,8 @@ pub(crate) struct SocketCore {
     pub app_waker: OnceLock<mio::Waker>,
     /// A receiver sleeps on its own connection and must be rung by whatever else happens.
     pub app_polling: AtomicBool,
+    /// `ZMQ_FD`, made when first asked for: raised whenever `readable` or `writable` is.
+    pub signal: OnceLock<crate::poll::Signal>,
 }
 
 pub(crate) struct State {
@@ -89,6 +91,7 @@ impl SocketCore {
             monitors: Default::default(),
             app_waker: OnceLock::new(),
             app_polling: AtomicBool::new(false),
+            signal: OnceLock::new(),
         }))
     }
 
@@ -96,6 +99,17 @@ impl SocketCore {
     pub fn notify_readable(&self) {
         self.readable.notify(usize::MAX);
         self.wake_app();
+        if let Some(signal) = self.signal.get() {
+            signal.raise();
+        }
+    }
+
+    /// Wakes senders waiting for room or for a peer.
+    pub fn notify_writable(&self) {
+        self.writable.notify(usize::MAX);
+        if let Some(signal) = self.signal.get() {
+            signal.raise();
+        }
     }
 
     /// Rings a receiver sleeping on its own connection: the socket changed (a message from
@@ -198,7 +212,7 @@ impl SocketCore {
         let hwm = Options::hwm(opts.rcvhwm);
         st.inbox.add(id, Bytes::new(), hwm, opts.conflate, None);
         drop(st);
-        self.writable.notify(usize::MAX);
+        self.notify_writable();
         id
     }
 
@@ -249,7 +263,7 @@ impl SocketCore {
         let State { peers, pattern, .. } = &mut *st;
         pattern.attached(attached.id, peers);
         drop(st);
-        self.writable.notify(usize::MAX);
+        self.notify_writable();
         self.wake_app(); // a second peer: a receiver reading the first must stop
         Some(attached)
     }
@@ -331,7 +345,7 @@ impl SocketCore {
         }
         pattern.attached(id, peers);
         drop(st);
-        self.writable.notify(usize::MAX);
+        self.notify_writable();
         if waiting {
             self.notify_readable();
         } else {
@@ -402,8 +416,13 @@ impl SocketCore {
     }
 
     /// Closes the socket: nothing more can be sent or received; connections linger.
+    /// Closes the socket; a second call (the socket dropped after its context was shut down)
+    /// does nothing.
     pub fn close(&self) {
         let mut st = self.state();
+        if st.closed {
+            return;
+        }
         st.closed = true;
         let linger0 = self.options().linger() == Some(std::time::Duration::ZERO);
         let mut wire = Vec::new();
@@ -429,7 +448,7 @@ impl SocketCore {
             self.detach(Slot::Fresh, id, true);
         }
         self.notify_readable();
-        self.writable.notify(usize::MAX);
+        self.notify_writable();
         self.monitors
             .emit(crate::monitor::EventKind::MonitorStopped, "", 0, None);
     }
@@ -564,7 +583,7 @@ impl PipeEnd for SocketCore {
     }
 
     fn writable(&self) {
-        self.writable.notify(usize::MAX);
+        self.notify_writable();
     }
 
     fn peer_gone(&self, id: PeerId) {

@@ -200,3 +200,52 @@ fn wait_any(listeners: &mut [EventListener], deadline: Option<Instant>) -> bool 
         }
     }
 }
+
+/// `ZMQ_FD`'s descriptor: readable once the socket's events may have changed, until
+/// [`Socket::events`] is read. A socketpair (no `unsafe`, no extra crate): `raise` writes a
+/// byte unless one is already waiting, `clear` drains.
+#[derive(Debug)]
+pub(crate) struct Signal {
+    tx: std::os::unix::net::UnixStream,
+    rx: std::os::unix::net::UnixStream,
+    /// A byte is (or is about to be) in the pair: raising again would add nothing.
+    raised: std::sync::atomic::AtomicBool,
+}
+
+impl Signal {
+    pub(crate) fn new() -> std::io::Result<Signal> {
+        let (tx, rx) = std::os::unix::net::UnixStream::pair()?;
+        tx.set_nonblocking(true)?;
+        rx.set_nonblocking(true)?;
+        Ok(Signal {
+            tx,
+            rx,
+            raised: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// The descriptor that turns readable.
+    pub(crate) fn fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.rx)
+    }
+
+    /// Something changed: make the descriptor readable.
+    pub(crate) fn raise(&self) {
+        use std::io::Write;
+        if !self.raised.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // A full pair (it cannot be: one byte at most) or a closed one loses nothing.
+            let _ = (&self.tx).write(&[1]);
+        }
+    }
+
+    /// The events are about to be read: the descriptor stops being readable. Drained first,
+    /// then marked clear, so a raise in between is either drained (and its change seen by
+    /// the read that follows) or writes a fresh byte.
+    pub(crate) fn clear(&self) {
+        use std::io::Read;
+        let mut buf = [0u8; 16];
+        while matches!((&self.rx).read(&mut buf), Ok(n) if n > 0) {}
+        self.raised
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -142,6 +142,9 @@ impl Socket {
     /// [`Error::InvalidEndpoint`] names a malformed endpoint and its fault;
     /// [`Error::AddrInUse`] names an address that is taken.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
+        if self.core.is_closed() {
+            return Err(Error::Closed);
+        }
         let parsed = Endpoint::parse(endpoint, Role::Bind)?;
         let (stop, stop_rx) = watch::channel(false);
         let listening = match parsed {
@@ -191,6 +194,9 @@ impl Socket {
     /// # Errors
     /// [`Error::InvalidEndpoint`] names a malformed endpoint and its fault.
     pub fn connect(&self, endpoint: &str) -> Result<()> {
+        if self.core.is_closed() {
+            return Err(Error::Closed);
+        }
         let parsed = Endpoint::parse(endpoint, Role::Connect)?;
         let (stop, stop_rx) = watch::channel(false);
         let target = match parsed {
@@ -478,6 +484,9 @@ impl Socket {
         if self.core.is_closed() {
             return Err(Error::Closed);
         }
+        if let Some(signal) = self.core.signal.get() {
+            signal.clear();
+        }
         let mut ready = Events::NONE;
         if self.has_input()? {
             ready |= Events::IN;
@@ -486,6 +495,50 @@ impl Socket {
             ready |= Events::OUT;
         }
         Ok(ready)
+    }
+
+    /// `ZMQ_FD`: a file descriptor that becomes readable when the socket's
+    /// [`events`](Self::events) may have changed, for event loops that wait on descriptors
+    /// (asyncio, epoll). It is edge style, as libzmq's: once it fires, read `events()` (which
+    /// makes it unreadable again) and handle what it says until it says nothing, then wait on
+    /// the descriptor again. It never becomes readable on its own account; only read
+    /// `events()`. The socket owns it: do not close it.
+    ///
+    /// ```
+    /// use ferromq::{Context, Events, SocketType};
+    ///
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(SocketType::Pull)?;
+    /// pull.bind("inproc://fd-doc")?;
+    /// let fd = pull.fd()?;
+    /// assert!(!pull.events()?.contains(Events::IN));
+    /// let push = ctx.socket(SocketType::Push)?;
+    /// push.connect("inproc://fd-doc")?;
+    /// push.send("wake")?;
+    /// // Now `fd` is readable (poll(2) it); events() says what happened.
+    /// assert!(pull.events()?.contains(Events::IN));
+    /// # let _ = fd;
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the system has no descriptor to give.
+    pub fn fd(&self) -> Result<std::os::fd::RawFd> {
+        if let Some(signal) = self.core.signal.get() {
+            return Ok(signal.fd());
+        }
+        let signal = crate::poll::Signal::new().map_err(|source| Error::Io {
+            endpoint: "(ZMQ_FD)".into(),
+            source,
+        })?;
+        // Raised at once: whatever happened before it existed is news to its first reader.
+        signal.raise();
+        Ok(self.core.signal.get_or_init(|| signal).fd())
+    }
+
+    /// The core, for the context's list of its sockets.
+    pub(crate) fn core_weak(&self) -> std::sync::Weak<SocketCore> {
+        Arc::downgrade(&self.core)
     }
 
     /// Whether a receive would return at once; a message found is kept for it.
@@ -632,6 +685,9 @@ impl Socket {
             SocketOption::Type => OptionValue::Int(self.socket_type().number()),
             SocketOption::Rcvmore => OptionValue::Int(self.rcvmore().into()),
             SocketOption::Events => OptionValue::Int(self.events()?.bits().into()),
+            SocketOption::Fd => OptionValue::Int(self.fd()?),
+            SocketOption::ThreadSafe => OptionValue::Int(0),
+            SocketOption::Mechanism => OptionValue::Int(0),
             SocketOption::LastEndpoint => {
                 OptionValue::String(self.last_endpoint().unwrap_or_default())
             }

@@ -71,6 +71,11 @@ fn a_new_socket_reads_every_default() {
                 let events = s.get_option(option).unwrap().as_i64().unwrap();
                 assert_eq!(events, i64::from(s.events().unwrap().bits()));
             }
+            O::Fd => {
+                let fd = s.get_option(option).unwrap().as_i64().unwrap();
+                assert_eq!(fd, i64::from(s.fd().unwrap()));
+                assert!(fd >= 0);
+            }
             _ => assert_eq!(s.get_option(option).unwrap(), spec.default, "{}", spec.name),
         }
     }

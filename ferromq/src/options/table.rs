@@ -370,6 +370,12 @@ macro_rules! option_rows {
         Rcvmore(rcvmore) ZMQ_RCVMORE = 13, int = 0, ANY, ALL, ReadOnly;
         /// `ZMQ_EVENTS`: `ZMQ_POLLIN` | `ZMQ_POLLOUT`, as [`Socket::events`](crate::Socket::events).
         Events(events) ZMQ_EVENTS = 15, int = 0, ANY, ALL, ReadOnly;
+        /// `ZMQ_FD`: see [`Socket::fd`](crate::Socket::fd).
+        Fd(fd) ZMQ_FD = 14, int = -1, ANY, ALL, ReadOnly;
+        /// `ZMQ_THREAD_SAFE`: 0, as for each of libzmq's classic socket types.
+        ThreadSafe(thread_safe) ZMQ_THREAD_SAFE = 81, int = 0, ANY, ALL, ReadOnly;
+        /// `ZMQ_MECHANISM`: the security mechanism, 0 (`ZMQ_NULL`).
+        Mechanism(mechanism) ZMQ_MECHANISM = 43, int = 0, ANY, ALL, ReadOnly;
         /// `ZMQ_LAST_ENDPOINT`: the last endpoint bound or connected, wildcards resolved.
         LastEndpoint(last_endpoint) ZMQ_LAST_ENDPOINT = 32,
             string = String::new(), ANY, ALL, ReadOnly;
