@@ -555,8 +555,22 @@ impl Socket {
         }
     }
 
-    /// One send attempt that hands the message back when it would block.
-    pub(crate) fn try_send_or_return(&self, msg: Message) -> Result<Option<Message>> {
+    /// One send attempt that never blocks and hands the message back when it would: for
+    /// loops that wait on their own (on [`fd`](Self::fd), say) and send the same message
+    /// again, without a copy.
+    ///
+    /// ```
+    /// # let ctx = ferromq::Context::new();
+    /// let push = ctx.socket(ferromq::SocketType::Push)?;
+    /// // No peer yet: the message comes back.
+    /// let back = push.try_send_or_return(ferromq::Message::from("job"))?;
+    /// assert_eq!(back.unwrap()[0], "job");
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`try_send`](Self::try_send), but for [`Error::WouldBlock`], which is `Ok(Some)`.
+    pub fn try_send_or_return(&self, msg: Message) -> Result<Option<Message>> {
         Ok(self
             .core
             .try_send(Outgoing::Owned(msg))?

@@ -1,0 +1,539 @@
+//! Sockets (users of the public API): `zmq_socket`, `zmq_close`, the endpoint calls,
+//! `zmq_send`, `zmq_send_const`, `zmq_recv` and `zmq_setsockopt` / `zmq_getsockopt`.
+//!
+//! libzmq sends and receives a frame at a time, ferromq a message at a time: frames sent with
+//! `ZMQ_SNDMORE` wait here for the message's last one, and a received message's frames wait
+//! here to be read one by one (`ZMQ_RCVMORE` says whether more follow).
+
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ferromq::options::{Access, OptionKind};
+use ferromq::{Bytes, Events, Message, OptionValue, Socket, SocketOption, SocketType};
+
+use crate::ctx::{context, Shared};
+use crate::{bytes_in, c_size, errno_of, guard, lock, text, DEAD_TAG, ZMQ_DONTWAIT, ZMQ_SNDMORE};
+
+const SOCKET_TAG: u32 = 0xbaad_f00d;
+
+/// `ZMQ_IPV4ONLY`, the deprecated inverse of `ZMQ_IPV6`.
+const ZMQ_IPV4ONLY: c_int = 31;
+
+/// Options libzmq reads whose work ferromq does not do yet (security, `ZMQ_USE_FD`,
+/// `ZMQ_INVERT_MATCHING`): read as libzmq's defaults; setting anything but the default is
+/// refused with `EINVAL`, since going on without doing it would mislead.
+const NOT_YET: &[(c_int, c_int)] = &[
+    (44, 0),  // ZMQ_PLAIN_SERVER
+    (47, 0),  // ZMQ_CURVE_SERVER
+    (74, 0),  // ZMQ_INVERT_MATCHING
+    (89, -1), // ZMQ_USE_FD
+    (93, 0),  // ZMQ_ZAP_ENFORCE_DOMAIN
+];
+
+pub(crate) struct CSocket {
+    tag: u32,
+    pub(crate) socket: Socket,
+    pub(crate) shared: Arc<Shared>,
+    /// Frames sent with `ZMQ_SNDMORE`, waiting for the message's last one.
+    outgoing: Mutex<Vec<Bytes>>,
+    /// The frames left of the message being received, and whether the last frame returned
+    /// has more after it (`ZMQ_RCVMORE`).
+    incoming: Mutex<(VecDeque<Bytes>, bool)>,
+    /// `zmq_socket_monitor`'s publisher, while one runs.
+    pub(crate) monitor: Mutex<Option<crate::monitor::Publisher>>,
+}
+
+/// The socket behind a C pointer, or `ENOTSOCK`.
+///
+/// # Safety
+/// `s` is null or a pointer this library returned from `zmq_socket`.
+pub(crate) unsafe fn socket<'a>(s: *mut c_void) -> Result<&'a CSocket, c_int> {
+    let s = s.cast::<CSocket>();
+    // SAFETY: the caller passes null or a pointer from `zmq_socket`, a live `CSocket` until
+    // `zmq_close`; the tag tells a foreign pointer, as libzmq's does.
+    match unsafe { s.as_ref() } {
+        Some(c) if c.tag == SOCKET_TAG => Ok(c),
+        _ => Err(libc::ENOTSOCK),
+    }
+}
+
+/// libzmq's socket type numbers.
+fn socket_type(n: c_int) -> Option<SocketType> {
+    use SocketType::*;
+    [
+        Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, Xpub, Xsub,
+    ]
+    .into_iter()
+    .find(|t| t.number() == n)
+}
+
+impl CSocket {
+    /// Sends one frame; the message leaves with its last one (no `ZMQ_SNDMORE`). On failure
+    /// the frame is handed back, and the frames before it stay for it to be sent again.
+    pub(crate) fn send_frame(&self, frame: Bytes, flags: c_int) -> Result<(), (c_int, Bytes)> {
+        let mut outgoing = lock(&self.outgoing);
+        if flags & ZMQ_SNDMORE != 0 {
+            outgoing.push(frame);
+            return Ok(());
+        }
+        let msg = if outgoing.is_empty() {
+            Message::from(frame)
+        } else {
+            let mut frames = std::mem::take(&mut *outgoing);
+            frames.push(frame);
+            Message::from(frames)
+        };
+        match self.send_message(msg, flags) {
+            Ok(()) => Ok(()),
+            Err((e, msg)) => {
+                let mut frames = msg.into_frames();
+                let last = frames.pop().unwrap_or_default();
+                *outgoing = frames;
+                Err((e, last))
+            }
+        }
+    }
+
+    /// Sends a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_SNDTIMEO`;
+    /// the message comes back on failure.
+    fn send_message(&self, msg: Message, flags: c_int) -> Result<(), (c_int, Message)> {
+        let mut msg = match self.socket.try_send_or_return(msg) {
+            Ok(None) => return Ok(()),
+            Ok(Some(back)) => back,
+            Err(e) => return Err((errno_of(&e), Message::new())),
+        };
+        if flags & ZMQ_DONTWAIT != 0 {
+            return Err((libc::EAGAIN, msg));
+        }
+        let deadline = deadline(self.socket.sndtimeo());
+        loop {
+            // Cleared before the next try, so that room made after it wakes the wait.
+            if let Err(e) = self.socket.events() {
+                return Err((errno_of(&e), msg));
+            }
+            msg = match self.socket.try_send_or_return(msg) {
+                Ok(None) => return Ok(()),
+                Ok(Some(back)) => back,
+                Err(e) => return Err((errno_of(&e), Message::new())),
+            };
+            if let Err(e) = self.wait(deadline) {
+                return Err((e, msg));
+            }
+        }
+    }
+
+    /// Receives one frame, and whether more of its message follow.
+    pub(crate) fn recv_frame(&self, flags: c_int) -> Result<(Bytes, bool), c_int> {
+        let mut incoming = lock(&self.incoming);
+        if incoming.0.is_empty() {
+            let msg = self.recv_message(flags)?;
+            incoming.0.extend(msg.into_frames());
+        }
+        let frame = incoming.0.pop_front().unwrap_or_default();
+        incoming.1 = !incoming.0.is_empty();
+        Ok((frame, incoming.1))
+    }
+
+    /// Receives a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_RCVTIMEO`.
+    fn recv_message(&self, flags: c_int) -> Result<Message, c_int> {
+        match self.socket.try_recv() {
+            Err(ferromq::Error::WouldBlock) if flags & ZMQ_DONTWAIT == 0 => {}
+            other => return other.map_err(|e| errno_of(&e)),
+        }
+        let deadline = deadline(self.socket.rcvtimeo());
+        loop {
+            // Cleared before the next try, so that a message after it wakes the wait.
+            self.socket.events().map_err(|e| errno_of(&e))?;
+            match self.socket.try_recv() {
+                Err(ferromq::Error::WouldBlock) => {}
+                other => return other.map_err(|e| errno_of(&e)),
+            }
+            self.wait(deadline)?;
+        }
+    }
+
+    /// Waits on the socket's `ZMQ_FD` until it fires, the deadline passes (`EAGAIN`) or a
+    /// signal comes (`EINTR`, as libzmq, so that a C program's or Python's signal handlers
+    /// run: Ctrl-C stops a blocked receive).
+    fn wait(&self, deadline: Option<Instant>) -> Result<(), c_int> {
+        let fd = self.socket.fd().map_err(|e| errno_of(&e))?;
+        let ms = match deadline {
+            None => -1,
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(libc::EAGAIN);
+                }
+                left.as_micros().div_ceil(1000).min(c_int::MAX as u128) as c_int
+            }
+        };
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one live pollfd.
+        if unsafe { libc::poll(&mut pfd, 1, ms) } < 0 {
+            return Err(crate::errno());
+        }
+        Ok(())
+    }
+
+    /// `ZMQ_EVENTS`: the socket's, and input while frames of a received message are unread.
+    pub(crate) fn events(&self) -> ferromq::Result<Events> {
+        let events = self.socket.events()?;
+        if lock(&self.incoming).0.is_empty() {
+            Ok(events)
+        } else {
+            Ok(events | Events::IN)
+        }
+    }
+
+    /// Whether frames of a message are waiting here (sent with `ZMQ_SNDMORE`, or received
+    /// and not yet read): a proxy must not start on a socket midway through a message.
+    pub(crate) fn mid_message(&self) -> bool {
+        !lock(&self.outgoing).is_empty() || !lock(&self.incoming).0.is_empty()
+    }
+}
+
+/// A new socket of libzmq's type number `type_`; null and `EINVAL` for a type ferromq lacks,
+/// `EMFILE` past the context's `ZMQ_MAX_SOCKETS`, `ETERM` once it is shut down.
+///
+/// # Safety
+/// `ctx` is null or a live pointer from `zmq_ctx_new`.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_void {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: as this function's contract says.
+        let c = unsafe { context(ctx) }?;
+        let t = socket_type(type_).ok_or(libc::EINVAL)?;
+        let given = c.open_socket()?;
+        let made = given.context.socket(t).and_then(|socket| {
+            if given.ipv6 {
+                socket.set_ipv6(true)?;
+            }
+            if given.linger0 {
+                socket.set_option(SocketOption::Linger, 0)?;
+            }
+            Ok(socket)
+        });
+        let socket = match made {
+            Ok(socket) => socket,
+            Err(e) => {
+                c.shared.socket_closed();
+                return Err(errno_of(&e));
+            }
+        };
+        let s = Box::new(CSocket {
+            tag: SOCKET_TAG,
+            socket,
+            shared: c.shared.clone(),
+            outgoing: Mutex::new(Vec::new()),
+            incoming: Mutex::new((VecDeque::new(), false)),
+            monitor: Mutex::new(None),
+        });
+        Ok(Box::into_raw(s).cast())
+    })
+}
+
+/// Closes a socket; its unsent messages linger per `ZMQ_LINGER`.
+///
+/// # Safety
+/// `s` is null or a live pointer from `zmq_socket`.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
+    guard(-1, || {
+        // SAFETY: as this function's contract says.
+        unsafe { socket(s) }?;
+        // SAFETY: `socket` checked that `s` is a live `CSocket` from `Box::into_raw`.
+        let mut c = unsafe { Box::from_raw(s.cast::<CSocket>()) };
+        c.tag = DEAD_TAG;
+        let monitor = lock(&c.monitor).take();
+        let shared = c.shared.clone();
+        drop(c);
+        drop(monitor); // after the socket: its last event, MONITOR_STOPPED, is published
+        shared.socket_closed();
+        Ok(0)
+    })
+}
+
+/// Runs `f` on the socket and endpoint of a bind-like call.
+///
+/// # Safety
+/// As for `zmq_bind`.
+unsafe fn endpoint_call(
+    s: *mut c_void,
+    addr: *const c_char,
+    f: impl FnOnce(&Socket, &str) -> ferromq::Result<()>,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: as the callers' contracts say.
+        let (c, addr) = unsafe { (socket(s)?, text(addr)?) };
+        f(&c.socket, addr).map_err(|e| errno_of(&e))?;
+        Ok(0)
+    })
+}
+
+/// Binds to an endpoint.
+///
+/// # Safety
+/// `s` is null or a live socket; `addr` null or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { endpoint_call(s, addr, Socket::bind) }
+}
+
+/// Connects to an endpoint.
+///
+/// # Safety
+/// As for `zmq_bind`.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { endpoint_call(s, addr, Socket::connect) }
+}
+
+/// Stops listening on a bound endpoint.
+///
+/// # Safety
+/// As for `zmq_bind`.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { endpoint_call(s, addr, Socket::unbind) }
+}
+
+/// Disconnects from a connected endpoint.
+///
+/// # Safety
+/// As for `zmq_bind`.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: the same contract.
+    unsafe { endpoint_call(s, addr, Socket::disconnect) }
+}
+
+/// Sends one frame; with `ZMQ_SNDMORE` it waits for the message's next frames, and the
+/// message leaves whole with its last one. Returns the frame's size.
+///
+/// # Safety
+/// `s` is null or a live socket; `buf` null or `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: as this function's contract says.
+        let (c, data) = unsafe { (socket(s)?, bytes_in(buf, len)?) };
+        if flags & ZMQ_SNDMORE == 0 && lock(&c.outgoing).is_empty() {
+            // A single-frame message that can go at once goes from the caller's buffer,
+            // with no copy of its own; one that must wait is copied and waits.
+            match c.socket.try_send(data) {
+                Ok(()) => return Ok(c_size(len)),
+                Err(ferromq::Error::WouldBlock) if flags & ZMQ_DONTWAIT == 0 => {}
+                Err(e) => return Err(errno_of(&e)),
+            }
+        }
+        c.send_frame(Bytes::copy_from_slice(data), flags)
+            .map_err(|(e, _)| e)?;
+        Ok(c_size(len))
+    })
+}
+
+/// `zmq_send` of a buffer that stays unchanged and valid for as long as the library may
+/// need it (a string constant): sent without a copy.
+///
+/// # Safety
+/// As for `zmq_send`, and `buf` stays valid and unchanged while the library holds it (for a
+/// constant, forever).
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send_const(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: as this function's contract says.
+        let (c, data) = unsafe { (socket(s)?, bytes_in(buf, len)?) };
+        // SAFETY: the caller promises the buffer outlives every use the library makes of it
+        // and does not change, which is what `'static` data is.
+        let data: &'static [u8] = unsafe { std::mem::transmute::<&[u8], &'static [u8]>(data) };
+        c.send_frame(Bytes::from_static(data), flags)
+            .map_err(|(e, _)| e)?;
+        Ok(c_size(len))
+    })
+}
+
+/// When a wait of `ms` milliseconds (-1: none) ends.
+fn deadline(ms: i32) -> Option<Instant> {
+    u64::try_from(ms)
+        .ok()
+        .map(|ms| Instant::now() + Duration::from_millis(ms))
+}
+
+/// Receives one frame into `buf` (at most `len` bytes; the rest of a longer frame is
+/// dropped, as libzmq does). Returns the frame's whole size; `ZMQ_RCVMORE` then says whether
+/// more frames of the message follow.
+///
+/// # Safety
+/// `s` is null or a live socket; `buf` null or `len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recv(
+    s: *mut c_void,
+    buf: *mut c_void,
+    len: usize,
+    flags: c_int,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: as this function's contract says.
+        let c = unsafe { socket(s) }?;
+        if len > 0 && buf.is_null() {
+            return Err(libc::EFAULT);
+        }
+        let (frame, _) = c.recv_frame(flags)?;
+        let n = frame.len().min(len);
+        if n > 0 {
+            // SAFETY: `buf` is not null (checked above, `len` > 0) and holds `len` >= `n`
+            // writable bytes; `frame` is ours, so the two do not overlap.
+            unsafe { std::ptr::copy_nonoverlapping(frame.as_ptr(), buf.cast::<u8>(), n) };
+        }
+        Ok(c_size(frame.len()))
+    })
+}
+
+/// An `int` option's value from its raw bytes: exactly `sizeof (int)`, as libzmq asks.
+fn int_arg(raw: &[u8]) -> Result<i32, c_int> {
+    let v: [u8; 4] = raw.try_into().map_err(|_| libc::EINVAL)?;
+    Ok(i32::from_ne_bytes(v))
+}
+
+/// Sets an option by libzmq's number, with libzmq's sizes: an `int` for int and boolean
+/// options, an `int64_t` or `uint64_t`, or bytes. `EINVAL` for an unknown number, a wrong size
+/// or a value out of range.
+///
+/// # Safety
+/// `s` is null or a live socket; `optval` null or `optvallen` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_setsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: usize,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: as this function's contract says.
+        let (c, raw) = unsafe { (socket(s)?, bytes_in(optval, optvallen)?) };
+        if option == ZMQ_IPV4ONLY {
+            let v = int_arg(raw)?;
+            if !(0..=1).contains(&v) {
+                return Err(libc::EINVAL);
+            }
+            c.socket.set_ipv6(v == 0).map_err(|e| errno_of(&e))?;
+            return Ok(0);
+        }
+        if let Some(&(_, default)) = NOT_YET.iter().find(|(n, _)| *n == option) {
+            return if int_arg(raw)? == default {
+                Ok(0)
+            } else {
+                Err(libc::EINVAL)
+            };
+        }
+        let option = SocketOption::from_number(option).ok_or(libc::EINVAL)?;
+        let spec = option.spec();
+        let value = match spec.kind {
+            OptionKind::Int | OptionKind::Bool => OptionValue::Int(int_arg(raw)?),
+            OptionKind::Int64 => {
+                let v: [u8; 8] = raw.try_into().map_err(|_| libc::EINVAL)?;
+                OptionValue::Int64(i64::from_ne_bytes(v))
+            }
+            OptionKind::UInt64 => {
+                let v: [u8; 8] = raw.try_into().map_err(|_| libc::EINVAL)?;
+                OptionValue::UInt64(u64::from_ne_bytes(v))
+            }
+            _ => OptionValue::Bytes(Bytes::copy_from_slice(raw)),
+        };
+        c.socket
+            .set_option(option, value)
+            .map_err(|e| errno_of(&e))?;
+        Ok(0)
+    })
+}
+
+/// Reads an option by libzmq's number into `optval`, `*optvallen` its size: room for an
+/// `int` (or 8 bytes) for the integer options, for the bytes (and, for a string, its NUL)
+/// otherwise; `*optvallen` is set to the size written. `EINVAL` for an unknown number, an
+/// option libzmq only sets, or a buffer too small.
+///
+/// # Safety
+/// `s` is null or a live socket; `optvallen` null or a readable and writable `size_t`;
+/// `optval` null or `*optvallen` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_getsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut usize,
+) -> c_int {
+    guard(-1, || {
+        // SAFETY: as this function's contract says.
+        let c = unsafe { socket(s) }?;
+        if optvallen.is_null() || optval.is_null() {
+            return Err(libc::EFAULT);
+        }
+        // SAFETY: not null, and the caller passes a readable `size_t`.
+        let room = unsafe { *optvallen };
+        let value = read_option(c, option)?;
+        let out: Vec<u8> = match value {
+            OptionValue::Int(v) => v.to_ne_bytes().to_vec(),
+            OptionValue::Bool(v) => i32::from(v).to_ne_bytes().to_vec(),
+            OptionValue::Int64(v) => v.to_ne_bytes().to_vec(),
+            OptionValue::UInt64(v) => v.to_ne_bytes().to_vec(),
+            OptionValue::Bytes(b) => b.to_vec(),
+            OptionValue::String(s) => {
+                let mut text = s.into_bytes();
+                text.push(0); // read with its NUL, as libzmq gives strings
+                text
+            }
+            _ => return Err(libc::EINVAL),
+        };
+        if room < out.len() {
+            return Err(libc::EINVAL);
+        }
+        // SAFETY: `optval` is not null and holds `room` >= `out.len()` writable bytes;
+        // `out` is ours, so the two do not overlap; `optvallen` is writable.
+        unsafe {
+            std::ptr::copy_nonoverlapping(out.as_ptr(), optval.cast::<u8>(), out.len());
+            *optvallen = out.len();
+        }
+        Ok(0)
+    })
+}
+
+/// An option's value as libzmq reads it.
+fn read_option(c: &CSocket, option: c_int) -> Result<OptionValue, c_int> {
+    if option == ZMQ_IPV4ONLY {
+        return Ok(OptionValue::Int((!c.socket.ipv6()).into()));
+    }
+    if let Some(&(_, default)) = NOT_YET.iter().find(|(n, _)| *n == option) {
+        return Ok(OptionValue::Int(default));
+    }
+    let option = SocketOption::from_number(option).ok_or(libc::EINVAL)?;
+    if option.spec().access == Access::WriteOnly {
+        return Err(libc::EINVAL); // as libzmq: it cannot read these
+    }
+    match option {
+        SocketOption::Rcvmore => Ok(OptionValue::Int(lock(&c.incoming).1.into())),
+        SocketOption::Events => {
+            let events = c.events().map_err(|e| errno_of(&e))?;
+            Ok(OptionValue::Int(events.bits().into()))
+        }
+        _ => c.socket.get_option(option).map_err(|e| errno_of(&e)),
+    }
+}
