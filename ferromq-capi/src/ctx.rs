@@ -117,7 +117,8 @@ impl CContext {
             Some(c) => c.clone(),
             None => {
                 let threads = settings.io_threads.max(1) as usize;
-                let c = Context::with_io_threads(threads).map_err(|e| crate::errno_of(&e))?;
+                let c = crate::with_signals_blocked(|| Context::with_io_threads(threads))
+                    .map_err(|e| crate::errno_of(&e))?;
                 self.shared.context.get_or_init(|| c).clone()
             }
         };

@@ -78,12 +78,18 @@ pub(crate) fn errno_of(e: &Error) -> c_int {
         Error::InvalidEndpoint { reason, .. } if reason.contains("unknown transport") => {
             libc::EPROTONOSUPPORT
         }
+        Error::InvalidEndpoint { reason, .. } if reason.contains("too long") => libc::ENAMETOOLONG,
         Error::InvalidEndpoint { .. } => libc::EINVAL,
         Error::AddrInUse { .. } => libc::EADDRINUSE,
         Error::UnknownEndpoint { .. } => libc::ENOENT,
         Error::HostUnreachable { .. } => libc::EHOSTUNREACH,
         Error::Closed => ETERM,
-        Error::Io { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
+        Error::Io { source, .. } => source.raw_os_error().unwrap_or(match source.kind() {
+            std::io::ErrorKind::NotFound => libc::ENOENT,
+            std::io::ErrorKind::PermissionDenied => libc::EACCES,
+            std::io::ErrorKind::AddrNotAvailable => libc::EADDRNOTAVAIL,
+            _ => libc::EIO,
+        }),
         _ => libc::EINVAL,
     }
 }
@@ -101,6 +107,33 @@ pub(crate) fn guard<T>(fail: T, f: impl FnOnce() -> Result<T, c_int>) -> T {
             fail
         }
     }
+}
+
+/// Runs `f` (which starts threads) with every signal blocked in the calling thread, so that
+/// the threads it starts inherit that mask, as libzmq's own threads block every signal: a
+/// signal meant for the program (SIGINT, SIGALRM) then reaches one of its threads and
+/// interrupts a blocking call there with `EINTR`, never a thread of the library's.
+pub(crate) fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: `sigset_t` is plain data; `sigfillset` initialises it fully.
+    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: both point to live `sigset_t`s; `pthread_sigmask` changes only this thread's
+    // mask, and the old one is put back below on every path (`f` cannot unwind past the
+    // guard: the entry points catch panics around it, and the mask is restored first).
+    unsafe {
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut old);
+    }
+    struct Restore(libc::sigset_t);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: the mask saved above, restored in the thread that saved it.
+            unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+        }
+    }
+    let _restore = Restore(old);
+    f()
 }
 
 /// A size as C's `int` return value (libzmq's functions return sizes so).

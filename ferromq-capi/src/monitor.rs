@@ -124,7 +124,6 @@ pub unsafe extern "C" fn zmq_socket_monitor(
         let pair = context
             .socket(SocketType::Pair)
             .and_then(|p| {
-                p.set_linger(0)?;
                 p.set_sndtimeo(LOOK.as_millis() as i32)?;
                 p.bind(addr)?;
                 Ok(p)
@@ -132,13 +131,15 @@ pub unsafe extern "C" fn zmq_socket_monitor(
             .map_err(|e| errno_of(&e))?;
         let monitored = c.socket.monitor();
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new()
-            .name("ferromq-monitor".into())
-            .spawn({
-                let stop = stop.clone();
-                move || run(monitored, pair, events, stop)
-            })
-            .map_err(|e| e.raw_os_error().unwrap_or(libc::EMFILE))?;
+        let thread = crate::with_signals_blocked(|| {
+            std::thread::Builder::new()
+                .name("ferromq-monitor".into())
+                .spawn({
+                    let stop = stop.clone();
+                    move || run(monitored, pair, events, stop)
+                })
+        })
+        .map_err(|e| e.raw_os_error().unwrap_or(libc::EMFILE))?;
         *lock(&c.monitor) = Some(Publisher {
             stop,
             thread: Some(thread),

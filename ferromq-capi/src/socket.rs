@@ -75,9 +75,32 @@ impl CSocket {
     pub(crate) fn send_frame(&self, frame: Bytes, flags: c_int) -> Result<(), (c_int, Bytes)> {
         let mut outgoing = lock(&self.outgoing);
         if flags & ZMQ_SNDMORE != 0 {
+            // As in libzmq, a message is let in (or refused with EAGAIN) at its first frame,
+            // and its later frames then go in: a caller that retries a refused message from
+            // its first frame sends it once.
+            if matches!(
+                self.socket.socket_type(),
+                SocketType::Sub | SocketType::Pull
+            ) {
+                return Err((libc::ENOTSUP, frame));
+            }
+            if outgoing.is_empty() && self.unroutable(&frame) {
+                return Err((libc::EHOSTUNREACH, frame));
+            }
+            if outgoing.is_empty() {
+                if let Err(e) = self.wait_for(Events::OUT, flags, self.socket.sndtimeo()) {
+                    return Err((e, frame));
+                }
+            }
             outgoing.push(frame);
             return Ok(());
         }
+        // The last frame of a message let in waits for room, DONTWAIT or not.
+        let flags = if outgoing.is_empty() {
+            flags
+        } else {
+            flags & !ZMQ_DONTWAIT
+        };
         let msg = if outgoing.is_empty() {
             Message::from(frame)
         } else {
@@ -149,6 +172,27 @@ impl CSocket {
             match self.socket.try_recv() {
                 Err(ferromq::Error::WouldBlock) => {}
                 other => return other.map_err(|e| errno_of(&e)),
+            }
+            self.wait(deadline)?;
+        }
+    }
+
+    /// A ROUTER with `ZMQ_ROUTER_MANDATORY` refuses a message at its first frame, the
+    /// routing id, when no peer has it, as libzmq does.
+    fn unroutable(&self, routing_id: &[u8]) -> bool {
+        self.socket.has_peer(routing_id) == Some(false) && self.socket.router_mandatory()
+    }
+
+    /// Waits (unless `ZMQ_DONTWAIT`: `EAGAIN`) for `ZMQ_EVENTS` to hold `want`, for at most
+    /// `timeout_ms` (-1: no limit).
+    fn wait_for(&self, want: Events, flags: c_int, timeout_ms: i32) -> Result<(), c_int> {
+        let deadline = deadline(timeout_ms);
+        loop {
+            if self.events().map_err(|e| errno_of(&e))?.contains(want) {
+                return Ok(());
+            }
+            if flags & ZMQ_DONTWAIT != 0 {
+                return Err(libc::EAGAIN);
             }
             self.wait(deadline)?;
         }

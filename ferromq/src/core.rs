@@ -449,8 +449,6 @@ impl SocketCore {
         }
         self.notify_readable();
         self.notify_writable();
-        self.monitors
-            .emit(crate::monitor::EventKind::MonitorStopped, "", 0, None);
     }
 
     pub fn is_closed(&self) -> bool {
@@ -472,6 +470,11 @@ impl SocketCore {
     }
 
     /// Whether a send would go through now.
+    /// See [`crate::Socket::has_peer`].
+    pub fn knows(&self, routing_id: &[u8]) -> Option<bool> {
+        self.state().pattern.knows(routing_id)
+    }
+
     pub fn can_send(&self) -> bool {
         let st = self.state();
         !st.closed && st.pattern.can_send(&st.peers)

@@ -488,10 +488,14 @@ impl Socket {
             signal.clear();
         }
         let mut ready = Events::NONE;
-        if self.has_input()? {
+        let input = self.has_input()?;
+        if input {
             ready |= Events::IN;
         }
-        if self.core.can_send() {
+        // A REQ's reply or a REP's request found here is taken from the queues, which moves
+        // the pattern on; until the application reads it, it cannot send, as in libzmq.
+        let lockstep = matches!(self.socket_type(), SocketType::Req | SocketType::Rep);
+        if self.core.can_send() && !(input && lockstep) {
             ready |= Events::OUT;
         }
         Ok(ready)
@@ -534,6 +538,23 @@ impl Socket {
         // Raised at once: whatever happened before it existed is news to its first reader.
         signal.raise();
         Ok(self.core.signal.get_or_init(|| signal).fd())
+    }
+
+    /// ROUTER only: whether a connected peer has `routing_id` now, the check
+    /// `router_mandatory` makes when a message is sent to it. `None` for other socket types.
+    /// A frame-at-a-time sender (libzmq's C API) uses it to refuse a message at its routing id
+    /// frame, as libzmq does.
+    ///
+    /// ```
+    /// # let ctx = ferromq::Context::new();
+    /// let router = ctx.socket(ferromq::SocketType::Router)?;
+    /// assert_eq!(router.has_peer(b"nobody"), Some(false));
+    /// let dealer = ctx.socket(ferromq::SocketType::Dealer)?;
+    /// assert_eq!(dealer.has_peer(b"nobody"), None);
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    pub fn has_peer(&self, routing_id: &[u8]) -> Option<bool> {
+        self.core.knows(routing_id)
     }
 
     /// The core, for the context's list of its sockets.
@@ -802,6 +823,10 @@ impl Drop for Socket {
         for closed in eps.iter().filter_map(|b| b.closed.as_ref()) {
             let _ = closed.recv_timeout(Duration::from_secs(5));
         }
+        // Last, after each listener's CLOSED, as libzmq orders them.
+        self.core
+            .monitors
+            .emit(EventKind::MonitorStopped, "", 0, None);
     }
 }
 

@@ -357,6 +357,19 @@ macro_rules! option_rows {
         /// `ZMQ_MULTICAST_MAXTPDU`: the largest multicast datagram.
         MulticastMaxtpdu(multicast_maxtpdu, _) ZMQ_MULTICAST_MAXTPDU = 84,
             int [1500, at_least(1), ALL, ReadWrite, Ignored];
+        /// `ZMQ_CONNECT_TIMEOUT`: a limit on a tcp connect, in ms (0: the system's);
+        /// ferromq leaves it to the system.
+        ConnectTimeout(connect_timeout, _) ZMQ_CONNECT_TIMEOUT = 79,
+            int [0, at_least(0), ALL, ReadWrite, Ignored];
+        /// `ZMQ_TCP_MAXRT`: the longest a tcp retransmission may take, in ms (0: the
+        /// system's); ferromq leaves it to the system.
+        TcpMaxrt(tcp_maxrt, _) ZMQ_TCP_MAXRT = 80, int [0, at_least(0), ALL, ReadWrite, Ignored];
+        /// `ZMQ_LOOPBACK_FASTPATH`: a Windows-only tcp loopback shortcut.
+        LoopbackFastpath(loopback_fastpath, _) ZMQ_LOOPBACK_FASTPATH = 94,
+            bool [false, ANY, ALL, ReadWrite, Ignored];
+        /// `ZMQ_MULTICAST_LOOP`: whether multicast (UDP, PGM) loops back; ferromq has none.
+        MulticastLoop(multicast_loop, _) ZMQ_MULTICAST_LOOP = 96,
+            bool [true, ANY, ALL, ReadWrite, Ignored];
             }
             other {
         /// `ZMQ_SUBSCRIBE` (SUB): see [`Socket::subscribe`](crate::Socket::subscribe).

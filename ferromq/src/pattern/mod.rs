@@ -303,6 +303,15 @@ impl Pattern {
         dispatch!(self, p => p.can_send(peers))
     }
 
+    /// A ROUTER's answer to whether `routing_id` names a connected peer; `None` for the
+    /// other types.
+    pub fn knows(&self, routing_id: &[u8]) -> Option<bool> {
+        match self {
+            Pattern::Router(r) => Some(r.knows(routing_id)),
+            _ => None,
+        }
+    }
+
     /// Whether receiving keeps no state, so that several messages may be taken at once.
     pub fn stateless_recv(&self) -> bool {
         dispatch!(self, p => p.stateless_recv())

@@ -82,6 +82,11 @@ impl Behaviour for Router {
 }
 
 impl Router {
+    /// Whether a peer has this routing id now.
+    pub fn knows(&self, routing_id: &[u8]) -> bool {
+        self.peers_by_id.get(routing_id).is_some()
+    }
+
     /// Sends to the peer the first frame names; an unknown name is dropped, or with
     /// `router_mandatory` an error, and a full peer drops it, or with `router_mandatory`
     /// hands it back (would block).

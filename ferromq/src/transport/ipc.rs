@@ -81,7 +81,11 @@ pub(crate) fn bind<O: Owner>(
         ErrorKind::AddrInUse => Error::AddrInUse {
             endpoint: endpoint.to_owned(),
         },
-        ErrorKind::NotFound => invalid("its directory does not exist".into()),
+        // An operating system error (libzmq's ENOENT), in words that say which part is wrong.
+        ErrorKind::NotFound => Error::Io {
+            endpoint: endpoint.to_owned(),
+            source: std::io::Error::new(ErrorKind::NotFound, "its directory does not exist"),
+        },
         _ => Error::Io {
             endpoint: endpoint.to_owned(),
             source: e,
