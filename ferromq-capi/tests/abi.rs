@@ -1,0 +1,273 @@
+//! The exported functions called as C calls them: raw pointers, sizes and errno. Each case is
+//! a misuse a C caller can make, and the answer libzmq gives it.
+
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr::{null, null_mut};
+
+use zmq::ctx::*;
+use zmq::monitor::zmq_socket_monitor;
+use zmq::msg::*;
+use zmq::poll::*;
+use zmq::socket::*;
+use zmq::*;
+
+fn errno() -> c_int {
+    zmq_errno()
+}
+
+/// A context and a socket of `kind`, closed and terminated by the caller.
+fn socket(kind: c_int) -> (*mut c_void, *mut c_void) {
+    let ctx = zmq_ctx_new();
+    assert!(!ctx.is_null());
+    // SAFETY: a live context.
+    let s = unsafe { zmq_socket(ctx, kind) };
+    assert!(!s.is_null(), "errno {}", errno());
+    (ctx, s)
+}
+
+fn done(ctx: *mut c_void, s: *mut c_void) {
+    // SAFETY: live pointers from `socket`.
+    unsafe {
+        assert_eq!(zmq_close(s), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+}
+
+#[test]
+fn null_and_foreign_pointers_get_libzmqs_errno() {
+    // SAFETY: every pointer below is null or points to memory of ours; the library must
+    // refuse them by their tags, not use them.
+    unsafe {
+        assert!(zmq_socket(null_mut(), 0).is_null());
+        assert_eq!(errno(), libc::EFAULT);
+        let mut junk = [0u64; 16];
+        let junk = junk.as_mut_ptr().cast::<c_void>();
+        assert!(zmq_socket(junk, 0).is_null());
+        assert_eq!(errno(), libc::EFAULT);
+        assert_eq!(zmq_close(junk), -1);
+        assert_eq!(errno(), libc::ENOTSOCK);
+        assert_eq!(zmq_send(null_mut(), null(), 0, 0), -1);
+        assert_eq!(errno(), libc::ENOTSOCK);
+        assert_eq!(zmq_bind(junk, c"tcp://127.0.0.1:*".as_ptr()), -1);
+        assert_eq!(errno(), libc::ENOTSOCK);
+        assert_eq!(zmq_ctx_term(junk), -1);
+        assert_eq!(errno(), libc::EFAULT);
+        assert_eq!(zmq_msg_close(junk.cast()), -1);
+        assert_eq!(errno(), libc::EFAULT);
+        assert!(zmq_msg_data(null_mut()).is_null());
+        assert_eq!(errno(), libc::EFAULT);
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused_and_named_by_errno() {
+    let (ctx, s) = socket(4); // REP
+                              // SAFETY: live pointers, buffers of the sizes given.
+    unsafe {
+        assert!(zmq_socket(ctx, 99).is_null());
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_bind(s, c"foo://bar".as_ptr()), -1);
+        assert_eq!(errno(), libc::EPROTONOSUPPORT);
+        assert_eq!(zmq_bind(s, c"tcp://nowhere".as_ptr()), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_bind(s, null()), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        let long = format!("ipc:///tmp/{}\0", "x".repeat(120));
+        assert_eq!(zmq_bind(s, long.as_ptr().cast()), -1);
+        assert_eq!(errno(), libc::ENAMETOOLONG);
+        assert_eq!(zmq_bind(s, c"ipc:///nonexistent-ferromq/x".as_ptr()), -1);
+        assert_eq!(errno(), libc::ENOENT);
+        // REP must receive first.
+        assert_eq!(zmq_send(s, c"x".as_ptr().cast(), 1, ZMQ_DONTWAIT), -1);
+        assert_eq!(errno(), EFSM);
+        assert_eq!(zmq_recv(s, null_mut(), 0, ZMQ_DONTWAIT), -1);
+        assert_eq!(errno(), libc::EAGAIN);
+        assert_eq!(zmq_recv(s, null_mut(), 5, 0), -1);
+        assert_eq!(errno(), libc::EFAULT);
+        assert_eq!(zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 0), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_ctx_get(ctx, 999), -1);
+        assert_eq!(errno(), libc::EINVAL);
+    }
+    done(ctx, s);
+}
+
+#[test]
+fn options_follow_libzmqs_sizes_and_readability() {
+    let (ctx, s) = socket(2); // SUB
+                              // SAFETY: live pointers; every buffer is as large as the size passed with it.
+    unsafe {
+        let mut v: c_int = 0;
+        let mut len = std::mem::size_of::<c_int>();
+        let p = (&mut v as *mut c_int).cast::<c_void>();
+        assert_eq!(zmq_getsockopt(s, 24, p, &mut len), 0); // ZMQ_RCVHWM
+        assert_eq!((v, len), (1000, 4));
+        // Too small a buffer for an int.
+        let mut small = 2usize;
+        assert_eq!(zmq_getsockopt(s, 24, p, &mut small), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        // An int option set with 8 bytes.
+        let wide: i64 = 5;
+        assert_eq!(zmq_setsockopt(s, 24, (&wide as *const i64).cast(), 8), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        // Unknown numbers, and options libzmq can set but not read.
+        assert_eq!(zmq_setsockopt(s, 9999, p, 4), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        len = 4;
+        assert_eq!(zmq_getsockopt(s, 9999, p, &mut len), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        let mut buf = [0u8; 64];
+        len = buf.len();
+        assert_eq!(zmq_getsockopt(s, 6, buf.as_mut_ptr().cast(), &mut len), -1); // SUBSCRIBE
+        assert_eq!(errno(), libc::EINVAL);
+        // Options ferromq does not act on read as libzmq's defaults.
+        for (option, default) in [(79, 0), (81, 0), (89, -1), (31, 1), (96, 1), (4, 0)] {
+            let mut buf = [0u8; 8];
+            let mut len = if option == 4 { 8 } else { 4 };
+            assert_eq!(
+                zmq_getsockopt(s, option, buf.as_mut_ptr().cast(), &mut len),
+                0,
+                "{option}"
+            );
+            let got = if option == 4 {
+                i64::from_ne_bytes(buf)
+            } else {
+                i64::from(i32::from_ne_bytes(buf[..4].try_into().unwrap()))
+            };
+            assert_eq!(got, default, "option {option}");
+        }
+        // ZMQ_IPV4ONLY is ZMQ_IPV6 the other way round.
+        let zero: c_int = 0;
+        assert_eq!(zmq_setsockopt(s, 31, (&zero as *const c_int).cast(), 4), 0);
+        len = 4;
+        assert_eq!(zmq_getsockopt(s, 42, p, &mut len), 0);
+        assert_eq!(v, 1);
+        // PLAIN_SERVER cannot be switched on before ferromq has PLAIN.
+        let one: c_int = 1;
+        assert_eq!(zmq_setsockopt(s, 44, (&one as *const c_int).cast(), 4), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        // A string reads with its NUL.
+        assert_eq!(zmq_bind(s, c"inproc://abi-options".as_ptr()), 0);
+        len = buf.len();
+        assert_eq!(zmq_getsockopt(s, 32, buf.as_mut_ptr().cast(), &mut len), 0);
+        assert_eq!(&buf[..len], b"inproc://abi-options\0");
+    }
+    done(ctx, s);
+}
+
+#[test]
+fn messages_are_64_bytes_movable_and_closed_once() {
+    assert_eq!(std::mem::size_of::<zmq_msg_t>(), 64);
+    let mut a = std::mem::MaybeUninit::<zmq_msg_t>::uninit();
+    let mut b = std::mem::MaybeUninit::<zmq_msg_t>::uninit();
+    // SAFETY: `a` and `b` are 64 writable, aligned bytes each; `zmq_msg_init*` writes them
+    // before any read, and the copies by `ptr::copy` are what C's memcpy does.
+    unsafe {
+        let a = a.as_mut_ptr();
+        let b = b.as_mut_ptr();
+        assert_eq!(zmq_msg_init_size(a, 5), 0);
+        std::ptr::copy_nonoverlapping(b"hello".as_ptr(), zmq_msg_data(a).cast::<u8>(), 5);
+        // Moved by memcpy, then used from its new place.
+        std::ptr::copy_nonoverlapping(a, b, 1);
+        assert_eq!(zmq_msg_size(b), 5);
+        assert_eq!(
+            std::slice::from_raw_parts(zmq_msg_data(b).cast::<u8>(), 5),
+            b"hello"
+        );
+        assert_eq!(zmq_msg_init(a), 0);
+        assert_eq!(zmq_msg_copy(a, b), 0);
+        assert_eq!(zmq_msg_data(a), zmq_msg_data(b), "a copy shares the bytes");
+        assert_eq!(zmq_msg_get(a, ZMQ_SHARED), 1);
+        assert_eq!(zmq_msg_more(a), 0);
+        assert_eq!(zmq_msg_get(a, 99), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_msg_set(a, ZMQ_MORE, 1), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        assert!(zmq_msg_gets(a, c"Socket-Type".as_ptr()).is_null());
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_msg_close(a), 0);
+        assert_eq!(zmq_msg_close(a), -1, "a second close is refused");
+        assert_eq!(errno(), libc::EFAULT);
+        assert_eq!(zmq_msg_close(b), 0);
+    }
+}
+
+#[test]
+fn a_send_that_cannot_go_leaves_the_message_whole() {
+    let (ctx, s) = socket(8); // PUSH, no peer
+    let mut m = std::mem::MaybeUninit::<zmq_msg_t>::uninit();
+    // SAFETY: live socket; `m` initialised by `zmq_msg_init_size` before use.
+    unsafe {
+        let m = m.as_mut_ptr();
+        assert_eq!(zmq_msg_init_size(m, 3), 0);
+        std::ptr::copy_nonoverlapping(b"job".as_ptr(), zmq_msg_data(m).cast::<u8>(), 3);
+        assert_eq!(zmq_msg_send(m, s, ZMQ_DONTWAIT), -1);
+        assert_eq!(errno(), libc::EAGAIN);
+        assert_eq!(zmq_msg_size(m), 3);
+        assert_eq!(
+            std::slice::from_raw_parts(zmq_msg_data(m).cast::<u8>(), 3),
+            b"job"
+        );
+        // The first frame of a multipart message is refused too: nothing half sent stays.
+        assert_eq!(
+            zmq_send(s, c"a".as_ptr().cast(), 1, ZMQ_DONTWAIT | ZMQ_SNDMORE),
+            -1
+        );
+        assert_eq!(errno(), libc::EAGAIN);
+        assert_eq!(zmq_msg_close(m), 0);
+    }
+    done(ctx, s);
+}
+
+#[test]
+fn poll_and_the_context_answer_as_libzmq() {
+    let (ctx, s) = socket(7); // PULL
+                              // SAFETY: live pointers; `items` holds the count given.
+    unsafe {
+        assert_eq!(zmq_poll(null_mut(), -1, 0), -1);
+        assert_eq!(errno(), libc::EFAULT);
+        let mut items = [zmq_pollitem_t {
+            socket: s,
+            fd: 0,
+            events: ZMQ_POLLIN,
+            revents: 0,
+        }];
+        assert_eq!(zmq_poll(items.as_mut_ptr(), 1, 10), 0);
+        assert_eq!(items[0].revents, 0);
+        assert_eq!(zmq_ctx_get(ctx, ZMQ_IO_THREADS), 1);
+        assert_eq!(zmq_ctx_get(ctx, ZMQ_MAX_SOCKETS), 1023);
+        assert_eq!(zmq_ctx_get(ctx, ZMQ_MSG_T_SIZE), 64);
+        assert_eq!(zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 1), 0);
+        assert!(zmq_socket(ctx, 8).is_null(), "one socket is the limit");
+        assert_eq!(errno(), libc::EMFILE);
+        assert_eq!(
+            zmq_socket_monitor(s, c"tcp://127.0.0.1:9".as_ptr(), 0xffff),
+            -1
+        );
+        assert_eq!(errno(), libc::EPROTONOSUPPORT);
+        assert_eq!(zmq_ctx_shutdown(ctx), 0);
+        assert_eq!(zmq_recv(s, null_mut(), 0, 0), -1);
+        assert_eq!(errno(), ETERM);
+        assert_eq!(zmq_poll(items.as_mut_ptr(), 1, 0), -1);
+        assert_eq!(errno(), ETERM);
+        assert_eq!(zmq_connect(s, c"inproc://late".as_ptr()), -1);
+        assert_eq!(errno(), ETERM);
+    }
+    done(ctx, s);
+}
+
+#[test]
+fn strerror_knows_libzmqs_own_numbers() {
+    for (n, words) in [
+        (ETERM, "Context was terminated"),
+        (EFSM, "Operation cannot be accomplished in current state"),
+    ] {
+        // SAFETY: `zmq_strerror` returns a static NUL-terminated string.
+        let s = unsafe { CStr::from_ptr(zmq_strerror(n)) };
+        assert_eq!(s.to_str().unwrap(), words);
+    }
+    let (mut major, mut minor, mut patch) = (0, 0, 0);
+    // SAFETY: three writable ints.
+    unsafe { zmq_version(&mut major, &mut minor, &mut patch) };
+    assert_eq!((major, minor, patch), (4, 3, 5));
+}
