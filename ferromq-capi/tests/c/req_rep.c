@@ -1,20 +1,11 @@
 /* REQ/REP over tcp, multipart frames, options and errors, through ferromq's libzmq.so,
  * built as a C user builds against libzmq. Prints "ok" and exits 0 when every check holds. */
-#include <zmq.h>
-#include <stdio.h>
-#include <string.h>
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf (stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__,     \
-                     __LINE__, #cond, zmq_errno (), zmq_strerror (zmq_errno ())); \
-            return 1;                                                          \
-        }                                                                      \
-    } while (0)
+#include "check.h"
 
 int main (void)
 {
+    assert_on_ferromq ();
+
     int major, minor, patch;
     zmq_version (&major, &minor, &patch);
     CHECK (ZMQ_MAKE_VERSION (major, minor, patch) == ZMQ_VERSION);
