@@ -58,11 +58,21 @@ fn out_dir() -> &'static Path {
 /// library; the executable.
 fn build(name: &str) -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let source = manifest.join("tests/c").join(format!("{name}.c"));
+    build_with(&cc, &source, name, &[])
+}
+
+/// Builds `source` with `compiler` (and `extra` arguments) against the header and the library
+/// as a user does, and checks that the executable loads ferromq's library.
+fn build_with(compiler: &str, source: &Path, name: &str, extra: &[String]) -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let lib = out_dir().join("lib");
     let exe = out_dir().join(name);
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status = Command::new(&cc)
-        .arg(manifest.join("tests/c").join(format!("{name}.c")))
+    let cc = compiler;
+    let status = Command::new(cc)
+        .arg(source)
+        .args(extra)
         .arg("-Wall")
         .arg("-Werror")
         .arg("-pthread")
@@ -78,7 +88,7 @@ fn build(name: &str) -> PathBuf {
         .arg(&exe)
         .status()
         .unwrap_or_else(|e| panic!("{cc} did not run: {e}"));
-    assert!(status.success(), "{name}.c did not build");
+    assert!(status.success(), "{} did not build", source.display());
     // It must run on ferromq's library, never on a libzmq installed on the machine.
     let ldd = Command::new("ldd").arg(&exe).output().unwrap();
     let ldd = String::from_utf8_lossy(&ldd.stdout).into_owned();
@@ -241,4 +251,41 @@ fn a_c_rep_serves_a_peer_in_another_process_over_tcp() {
         ["pong 0", "pong 1", "pong 2"]
     );
     assert_eq!(out, "ok\n");
+}
+
+/// Where cppzmq's `zmq.hpp` is: `CPPZMQ_INCLUDE` (`.ci/run` unpacks Debian's cppzmq-dev there,
+/// without installing the libzmq it depends on), else the system's include directory.
+fn cppzmq_include() -> Option<PathBuf> {
+    std::env::var_os("CPPZMQ_INCLUDE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([PathBuf::from("/usr/include")])
+        .find(|dir| dir.join("zmq.hpp").exists() && dir.join("zmq_addon.hpp").exists())
+}
+
+#[test]
+fn a_cppzmq_program_builds_and_runs_on_ferromq() {
+    let Some(include) = cppzmq_include() else {
+        eprintln!("skipped: cppzmq's zmq.hpp not found (set CPPZMQ_INCLUDE; .ci/run fetches it)");
+        return;
+    };
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    // ferromq's zmq.h first: cppzmq's directory may hold another libzmq's header beside it.
+    let extra = [
+        "-std=c++17".to_owned(),
+        "-I".to_owned(),
+        manifest.join("include").display().to_string(),
+        "-idirafter".to_owned(),
+        include.display().to_string(),
+    ];
+    let exe = build_with(
+        &cxx,
+        &manifest.join("tests/cpp/cppzmq.cpp"),
+        "cppzmq",
+        &extra,
+    );
+    let mut child = start(&exe);
+    let stdout = child.stdout.take().unwrap();
+    assert_eq!(finish("cppzmq", child, stdout), "ok\n");
 }
