@@ -18,6 +18,7 @@
 //! Results go to standard output (markdown) and to `--out` (default `target/ferromq-bench`):
 //! `results.md` and `results.json` (every raw figure).
 
+mod capi;
 mod sides;
 
 use std::io::IsTerminal;
@@ -55,6 +56,9 @@ enum What {
     Memory(Opts),
     /// Instructions per message (callgrind), sending and receiving over tcp.
     Instructions(Opts),
+    /// Through libzmq's C API: C programs on ferromq's libzmq.so and on libzmq, beside
+    /// ferromq's Rust API.
+    Capi(Opts),
     /// One side of a measurement (run by the suite itself).
     #[command(hide = true)]
     Role { args: Vec<String> },
@@ -101,6 +105,7 @@ fn main() {
                 "router",
                 "memory",
                 "instructions",
+                "capi",
             ],
         ),
         What::Thr(o) => (o, &["thr"]),
@@ -110,6 +115,7 @@ fn main() {
         What::Router(o) => (o, &["router"]),
         What::Memory(o) => (o, &["memory"]),
         What::Instructions(o) => (o, &["instructions"]),
+        What::Capi(o) => (o, &["capi"]),
     };
     let runs = if opts.quick { 1 } else { opts.runs.max(1) };
     let mut suite = Suite {
@@ -128,6 +134,7 @@ fn main() {
             "router" => suite.router(),
             "memory" => suite.memory(),
             "instructions" => suite.instructions(),
+            "capi" => suite.capi(&opts.out),
             _ => unreachable!(),
         }
     }
@@ -664,6 +671,96 @@ impl Suite {
         }
     }
 
+    /// libzmq's C API: the C programs of `bench/c/` on ferromq's library and on libzmq, and
+    /// ferromq's Rust API beside them, over tcp.
+    fn capi(&mut self, out: &std::path::Path) {
+        let built = std::process::Command::new("cc")
+            .arg("--version")
+            .output()
+            .map_err(|e| format!("no C compiler (cc): {e}"))
+            .and_then(|_| {
+                let dir = out.join("capi");
+                Ok((capi::ferromq(&dir)?, capi::libzmq(&dir)?))
+            });
+        let (ferromq, libzmq) = match built {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("the C API table is skipped: {e}");
+                return;
+            }
+        };
+        let run = |p: &capi::Programs, name: &str, args: &[String]| {
+            p.command(name)
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .ok()
+        };
+        for size in SIZES {
+            let count = self.scale(thr_count(size));
+            for _ in 0..self.runs {
+                for (column, programs) in [("libzmq", &libzmq), ("ferromq", &ferromq)] {
+                    let ep = endpoint("tcp");
+                    let rx = run(programs, "thr_recv", &[ep.clone(), s(count)]);
+                    let tx = run(programs, "thr_send", &[ep, s(size), s(count)]);
+                    let rate = rx.and_then(|rx| collect(rx, LIMIT));
+                    if let Some(tx) = tx {
+                        collect(tx, Duration::from_secs(10));
+                    }
+                    let value = rate.and_then(|r| r.trim().parse().ok());
+                    self.record(
+                        "C API: throughput over tcp (msg/s)",
+                        format!("{size} B"),
+                        column,
+                        value,
+                    );
+                }
+                let rust = self.thr_pair(Imp::Ferromq, Imp::Ferromq, "tcp", size, count);
+                self.record(
+                    "C API: throughput over tcp (msg/s)",
+                    format!("{size} B"),
+                    "ferromq Rust API",
+                    rust,
+                );
+            }
+        }
+        let count = self.scale(20_000);
+        for size in [16usize, 1024] {
+            let row = format!("tcp {size} B");
+            for _ in 0..self.runs {
+                for (column, programs) in [("libzmq", &libzmq), ("ferromq", &ferromq)] {
+                    let ep = endpoint("tcp");
+                    let echo = run(programs, "lat_echo", &[ep.clone(), s(count)]);
+                    let client = run(programs, "lat_client", &[ep, s(size), s(count)]);
+                    let out = client.and_then(|c| collect(c, LIMIT));
+                    if let Some(echo) = echo {
+                        collect(echo, Duration::from_secs(5));
+                    }
+                    let mean = numbers(out.as_deref()).first().copied();
+                    self.record(
+                        "C API: one-way latency, mean (µs)",
+                        row.clone(),
+                        column,
+                        mean,
+                    );
+                }
+                let ep = endpoint("tcp");
+                let echo = spawn(&[s("lat-echo"), s("ferromq"), ep.clone(), s(count)]);
+                let client = spawn(&[s("lat-client"), s("ferromq"), ep, s(size), s(count)]);
+                let out = collect(client, LIMIT);
+                collect(echo, Duration::from_secs(5));
+                let mean = numbers(out.as_deref()).first().copied();
+                self.record(
+                    "C API: one-way latency, mean (µs)",
+                    row.clone(),
+                    "ferromq Rust API",
+                    mean,
+                );
+            }
+        }
+    }
+
     /// The median of each figure, by table, row and column, in the order first seen.
     fn medians(&self) -> Vec<Table<f64>> {
         let mut tables: Vec<Table<Vec<f64>>> = Vec::new();
@@ -733,6 +830,7 @@ impl Suite {
                     ("ferromq", "libzmq"),
                     ("ferromq", "zeromq"),
                     ("ferromq", "raw"),
+                    ("ferromq", "ferromq Rust API"),
                 ]
                 .into_iter()
                 .filter(|(_, b)| columns.iter().any(|c| c == b))
