@@ -27,6 +27,8 @@ pub const ZMQ_SRCFD: c_int = 2;
 pub const ZMQ_SHARED: c_int = 3;
 
 const MSG_TAG: u32 = 0x0cab_1e00;
+/// The largest message kept inside the `zmq_msg_t` (what is left of its 64 bytes).
+const INLINE_MAX: usize = 48;
 const MORE: u8 = 1;
 const SHARED: u8 = 2;
 
@@ -50,6 +52,10 @@ pub(crate) struct Msg {
 }
 
 enum Body {
+    /// A small message made by `zmq_msg_init_size`, held in the `zmq_msg_t` itself (libzmq's
+    /// "very small message"): no allocation, and sent from here by a copy into the
+    /// connection's batch, which small frames get anyway.
+    Inline { len: u8, data: [u8; INLINE_MAX] },
     /// Made by `zmq_msg_init_size`: ours alone, written through `zmq_msg_data`.
     Owned(BytesMut),
     /// Received, copied, or the caller's buffer.
@@ -71,6 +77,7 @@ impl Msg {
 
     fn bytes(&self) -> &[u8] {
         match &self.body {
+            Body::Inline { len, data } => &data[..usize::from(*len)],
             Body::Owned(b) => b,
             Body::Shared(b) => b,
         }
@@ -78,12 +85,16 @@ impl Msg {
 
     /// The frame, for sending or sharing; an owned body becomes shared (no copy).
     fn freeze(&mut self) -> Bytes {
-        if let Body::Owned(b) = &mut self.body {
-            self.body = Body::Shared(std::mem::take(b).freeze());
+        match &mut self.body {
+            Body::Owned(b) => self.body = Body::Shared(std::mem::take(b).freeze()),
+            Body::Inline { len, data } => {
+                self.body = Body::Shared(Bytes::copy_from_slice(&data[..usize::from(*len)]))
+            }
+            Body::Shared(_) => {}
         }
         match &self.body {
             Body::Shared(b) => b.clone(),
-            Body::Owned(_) => Bytes::new(),
+            _ => Bytes::new(),
         }
     }
 
@@ -92,6 +103,7 @@ impl Msg {
         let body = std::mem::replace(&mut self.body, Body::Shared(Bytes::new()));
         self.flags = 0;
         match body {
+            Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
             Body::Owned(b) => b.freeze(),
             Body::Shared(b) => b,
         }
@@ -190,7 +202,14 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> 
             return Err(libc::ENOMEM);
         }
         // SAFETY: the same contract.
-        unsafe { init(msg, Body::Owned(BytesMut::zeroed(size)), 0) }?;
+        let body = match u8::try_from(size) {
+            Ok(len) if size <= INLINE_MAX => Body::Inline {
+                len,
+                data: [0; INLINE_MAX],
+            },
+            _ => Body::Owned(BytesMut::zeroed(size)),
+        };
+        unsafe { init(msg, body, 0) }?;
         Ok(0)
     })
 }
@@ -298,6 +317,7 @@ pub unsafe extern "C" fn zmq_msg_data(msg: *mut zmq_msg_t) -> *mut c_void {
         // SAFETY: the same contract.
         let m = unsafe { self::msg(msg) }?;
         Ok(match &mut m.body {
+            Body::Inline { data, .. } => data.as_mut_ptr().cast(),
             Body::Owned(b) => b.as_mut_ptr().cast(),
             Body::Shared(b) => b.as_ptr().cast_mut().cast(),
         })
@@ -388,6 +408,15 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
     guard(-1, || {
         // SAFETY: the same contract.
         let (c, m) = unsafe { (socket(s)?, self::msg(msg)?) };
+        if let Body::Inline { len, data } = &m.body {
+            // A small single-frame message goes from here when it can at once.
+            let len = usize::from(*len);
+            if c.try_send_single(&data[..len], flags) {
+                m.body = Body::Shared(Bytes::new());
+                m.flags = 0;
+                return Ok(c_size(len));
+            }
+        }
         let flags_before = m.flags;
         let frame = m.take();
         let len = frame.len();

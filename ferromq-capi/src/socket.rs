@@ -119,6 +119,15 @@ impl CSocket {
         }
     }
 
+    /// Sends `data` as a single-frame message if it can go at once and no earlier frames
+    /// wait for it (`ZMQ_SNDMORE` not set): the borrowed bytes are copied only as the
+    /// connection's batch takes them. `false`: nothing was sent; use [`send_frame`].
+    pub(crate) fn try_send_single(&self, data: &[u8], flags: c_int) -> bool {
+        flags & ZMQ_SNDMORE == 0
+            && lock(&self.outgoing).is_empty()
+            && self.socket.try_send(data).is_ok()
+    }
+
     /// Sends a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_SNDTIMEO`;
     /// the message comes back on failure.
     fn send_message(&self, msg: Message, flags: c_int) -> Result<(), (c_int, Message)> {
@@ -375,14 +384,10 @@ pub unsafe extern "C" fn zmq_send(
     guard(-1, || {
         // SAFETY: as this function's contract says.
         let (c, data) = unsafe { (socket(s)?, bytes_in(buf, len)?) };
-        if flags & ZMQ_SNDMORE == 0 && lock(&c.outgoing).is_empty() {
-            // A single-frame message that can go at once goes from the caller's buffer,
-            // with no copy of its own; one that must wait is copied and waits.
-            match c.socket.try_send(data) {
-                Ok(()) => return Ok(c_size(len)),
-                Err(ferromq::Error::WouldBlock) if flags & ZMQ_DONTWAIT == 0 => {}
-                Err(e) => return Err(errno_of(&e)),
-            }
+        // A single-frame message that can go at once goes from the caller's buffer, with no
+        // copy of its own; one that must wait (or fails) is copied and takes the long way.
+        if c.try_send_single(data, flags) {
+            return Ok(c_size(len));
         }
         c.send_frame(Bytes::copy_from_slice(data), flags)
             .map_err(|(e, _)| e)?;
