@@ -201,7 +201,6 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> 
         if size > isize::MAX as usize {
             return Err(libc::ENOMEM);
         }
-        // SAFETY: the same contract.
         let body = match u8::try_from(size) {
             Ok(len) if size <= INLINE_MAX => Body::Inline {
                 len,
@@ -209,6 +208,7 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> 
             },
             _ => Body::Owned(BytesMut::zeroed(size)),
         };
+        // SAFETY: the same contract.
         unsafe { init(msg, body, 0) }?;
         Ok(0)
     })
