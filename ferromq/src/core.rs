@@ -415,9 +415,8 @@ impl SocketCore {
         self.state().inbox.still_full(id)
     }
 
-    /// Closes the socket: nothing more can be sent or received; connections linger.
-    /// Closes the socket; a second call (the socket dropped after its context was shut down)
-    /// does nothing.
+    /// Closes the socket: nothing more can be sent or received; connections linger. A second
+    /// call (the socket dropped after its context was shut down) does nothing.
     pub fn close(&self) {
         let mut st = self.state();
         if st.closed {
