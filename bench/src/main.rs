@@ -6,7 +6,14 @@
 //! cargo run --release -p ferromq-bench -- all            # everything, medians of 5 runs
 //! cargo run --release -p ferromq-bench -- all --quick    # a smoke run (CI), under a minute
 //! cargo run --release -p ferromq-bench -- thr --runs 7   # one part
+//! cargo run --release -p ferromq-bench -- capi           # the C API table (needs cc)
 //! ```
+//!
+//! The C API table builds ferromq-capi's `libzmq.so` in the suite's profile (a nested
+//! `cargo build`) and the C programs of `bench/c/` against it and against libzmq (the
+//! zeromq-src build the `zmq` crate links, or the shared library `FERROMQ_BENCH_LIBZMQ`
+//! names, such as pyzmq's wheel's libzmq 4.3.5), and checks with `ldd` which library each
+//! program loads. Without a C compiler the table is skipped with a message.
 //!
 //! Method (libzmq's perf tools'): throughput is PUSH → PULL with sender and receiver in two
 //! processes, the receiver timing from its first to its last message, every send copying one
@@ -122,6 +129,7 @@ fn main() {
         quick: opts.quick,
         runs,
         samples: Vec::new(),
+        notes: Vec::new(),
         progress: Progress::new(),
     };
     let started = Instant::now();
@@ -292,6 +300,8 @@ struct Suite {
     quick: bool,
     runs: usize,
     samples: Vec<Sample>,
+    /// Lines for the end of the report (what a table measured against what).
+    notes: Vec<String>,
     progress: Progress,
 }
 
@@ -672,16 +682,18 @@ impl Suite {
     }
 
     /// libzmq's C API: the C programs of `bench/c/` on ferromq's library and on libzmq, and
-    /// ferromq's Rust API beside them, over tcp.
+    /// ferromq's Rust API beside them, over tcp, interleaved run by run. The throughput rows
+    /// are the throughput tables' sizes; `remote_thr` sends a fresh `zmq_msg_init_size`
+    /// message each time, `local_thr` takes them with `zmq_msg_recv`.
     fn capi(&mut self, out: &std::path::Path) {
-        let built = std::process::Command::new("cc")
-            .arg("--version")
-            .output()
-            .map_err(|e| format!("no C compiler (cc): {e}"))
-            .and_then(|_| {
-                let dir = out.join("capi");
-                Ok((capi::ferromq(&dir)?, capi::libzmq(&dir)?))
-            });
+        const THR: &str =
+            "C API: throughput over tcp (msg/s; ferromq and libzmq through the C ABI)";
+        const LAT: &str =
+            "C API: one-way latency over tcp, mean (µs; ferromq and libzmq through the C ABI)";
+        let dir = out.join("capi");
+        let built = capi::compiler()
+            .and_then(|()| capi::ferromq(&dir))
+            .and_then(|f| Ok((f, capi::libzmq(&dir)?)));
         let (ferromq, libzmq) = match built {
             Ok(p) => p,
             Err(e) => {
@@ -689,12 +701,24 @@ impl Suite {
                 return;
             }
         };
+        eprintln!(
+            "C API table: ferromq's programs load {}; libzmq's: {}",
+            ferromq.loads, libzmq.loads
+        );
+        self.notes.push(format!(
+            "C API tables: the C programs of bench/c/ on ferromq's libzmq.so ({}) and on libzmq \
+             ({}); \"ferromq Rust API\" is the Rust sides of the throughput and latency tables, \
+             run in between.",
+            ferromq.loads, libzmq.loads
+        ));
+        // One C side; None if it did not start.
         let run = |p: &capi::Programs, name: &str, args: &[String]| {
             p.command(name)
                 .args(args)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())
                 .spawn()
+                .map_err(|e| eprintln!("{name}: {e}"))
                 .ok()
         };
         for size in SIZES {
@@ -702,27 +726,20 @@ impl Suite {
             for _ in 0..self.runs {
                 for (column, programs) in [("libzmq", &libzmq), ("ferromq", &ferromq)] {
                     let ep = endpoint("tcp");
-                    let rx = run(programs, "thr_recv", &[ep.clone(), s(count)]);
-                    let tx = run(programs, "thr_send", &[ep, s(size), s(count)]);
+                    let rx = run(programs, "local_thr", &[ep.clone(), s(size), s(count)]);
+                    let tx = run(programs, "remote_thr", &[ep, s(size), s(count)]);
                     let rate = rx.and_then(|rx| collect(rx, LIMIT));
-                    if let Some(tx) = tx {
+                    if let Some(mut tx) = tx {
+                        if rate.is_none() {
+                            let _ = tx.kill();
+                        }
                         collect(tx, Duration::from_secs(10));
                     }
-                    let value = rate.and_then(|r| r.trim().parse().ok());
-                    self.record(
-                        "C API: throughput over tcp (msg/s)",
-                        format!("{size} B"),
-                        column,
-                        value,
-                    );
+                    let value = numbers(rate.as_deref()).first().copied();
+                    self.record(THR, format!("{size} B"), column, value);
                 }
                 let rust = self.thr_pair(Imp::Ferromq, Imp::Ferromq, "tcp", size, count);
-                self.record(
-                    "C API: throughput over tcp (msg/s)",
-                    format!("{size} B"),
-                    "ferromq Rust API",
-                    rust,
-                );
+                self.record(THR, format!("{size} B"), "ferromq Rust API", rust);
             }
         }
         let count = self.scale(20_000);
@@ -731,19 +748,17 @@ impl Suite {
             for _ in 0..self.runs {
                 for (column, programs) in [("libzmq", &libzmq), ("ferromq", &ferromq)] {
                     let ep = endpoint("tcp");
-                    let echo = run(programs, "lat_echo", &[ep.clone(), s(count)]);
-                    let client = run(programs, "lat_client", &[ep, s(size), s(count)]);
+                    let echo = run(programs, "local_lat", &[ep.clone(), s(size), s(count)]);
+                    let client = run(programs, "remote_lat", &[ep, s(size), s(count)]);
                     let out = client.and_then(|c| collect(c, LIMIT));
-                    if let Some(echo) = echo {
+                    if let Some(mut echo) = echo {
+                        if out.is_none() {
+                            let _ = echo.kill();
+                        }
                         collect(echo, Duration::from_secs(5));
                     }
                     let mean = numbers(out.as_deref()).first().copied();
-                    self.record(
-                        "C API: one-way latency, mean (µs)",
-                        row.clone(),
-                        column,
-                        mean,
-                    );
+                    self.record(LAT, row.clone(), column, mean);
                 }
                 let ep = endpoint("tcp");
                 let echo = spawn(&[s("lat-echo"), s("ferromq"), ep.clone(), s(count)]);
@@ -751,12 +766,7 @@ impl Suite {
                 let out = collect(client, LIMIT);
                 collect(echo, Duration::from_secs(5));
                 let mean = numbers(out.as_deref()).first().copied();
-                self.record(
-                    "C API: one-way latency, mean (µs)",
-                    row.clone(),
-                    "ferromq Rust API",
-                    mean,
-                );
+                self.record(LAT, row.clone(), "ferromq Rust API", mean);
             }
         }
     }
@@ -867,6 +877,12 @@ impl Suite {
             }
             if lower_is_better {
                 out.push_str("\n(lower is better; a ratio below 1 means ferromq is faster)\n");
+            }
+        }
+        if !self.notes.is_empty() {
+            out.push('\n');
+            for note in &self.notes {
+                out.push_str(&format!("{note}\n"));
             }
         }
         out

@@ -254,29 +254,38 @@ fn a_c_rep_serves_a_peer_in_another_process_over_tcp() {
 }
 
 /// Where cppzmq's `zmq.hpp` is: `CPPZMQ_INCLUDE` (`.ci/run` unpacks Debian's cppzmq-dev there,
-/// without installing the libzmq it depends on), else the system's include directory.
+/// without installing the libzmq it depends on), which must then hold it, else the system's
+/// include directory if it does.
 fn cppzmq_include() -> Option<PathBuf> {
-    std::env::var_os("CPPZMQ_INCLUDE")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([PathBuf::from("/usr/include")])
-        .find(|dir| dir.join("zmq.hpp").exists() && dir.join("zmq_addon.hpp").exists())
+    let has_cppzmq =
+        |dir: &Path| dir.join("zmq.hpp").exists() && dir.join("zmq_addon.hpp").exists();
+    if let Some(dir) = std::env::var_os("CPPZMQ_INCLUDE") {
+        let dir = PathBuf::from(dir);
+        // Set (as CI sets it) but wrong is a failure, not a skip.
+        assert!(
+            has_cppzmq(&dir),
+            "CPPZMQ_INCLUDE={} holds no zmq.hpp and zmq_addon.hpp",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    Some(PathBuf::from("/usr/include")).filter(|dir| has_cppzmq(dir))
 }
 
 #[test]
 fn a_cppzmq_program_builds_and_runs_on_ferromq() {
     let Some(include) = cppzmq_include() else {
-        eprintln!("skipped: cppzmq's zmq.hpp not found (set CPPZMQ_INCLUDE; .ci/run fetches it)");
+        eprintln!("skipped: cppzmq's zmq.hpp not found; .ci/run fetches it");
         return;
     };
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    // ferromq's zmq.h first: cppzmq's directory may hold another libzmq's header beside it.
+    // ferromq's zmq.h first: cppzmq's directory may hold another libzmq's zmq.h beside it.
     let extra = [
         "-std=c++17".to_owned(),
         "-I".to_owned(),
         manifest.join("include").display().to_string(),
-        "-idirafter".to_owned(),
+        "-I".to_owned(),
         include.display().to_string(),
     ];
     let exe = build_with(

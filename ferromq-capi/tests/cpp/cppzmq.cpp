@@ -1,6 +1,6 @@
 // A C++ program written with cppzmq (zmq.hpp, zmq_addon.hpp), built against ferromq's zmq.h
 // and libzmq.so as a C++ user builds it: REQ/REP, ROUTER/DEALER multipart, zmq::poll,
-// socket options, and zmq::error_t carrying libzmq's errno.
+// socket options, a zmq::monitor_t, and zmq::error_t carrying libzmq's errno.
 #include "../c/check.h"
 
 #include <zmq.hpp>
@@ -8,6 +8,22 @@
 
 #include <string>
 #include <vector>
+
+// Records the events a monitored socket reports, and the address of the last listen.
+class recording_monitor : public zmq::monitor_t
+{
+  public:
+    bool listening = false, accepted = false;
+    std::string listened_on;
+
+  private:
+    void on_event_listening (const zmq_event_t &, const char *addr) override
+    {
+        listening = true;
+        listened_on = addr;
+    }
+    void on_event_accepted (const zmq_event_t &, const char *) override { accepted = true; }
+};
 
 int main ()
 {
@@ -67,6 +83,25 @@ int main ()
     CHECK (zmq::poll (items, std::chrono::milliseconds (5000)) == 1);
     CHECK (!(items[0].revents & ZMQ_POLLIN) && (items[1].revents & ZMQ_POLLIN));
     CHECK (dealer.recv (done) && done.to_string () == "again");
+
+    // A monitor_t subclass sees its socket listen and accept a peer.
+    zmq::socket_t pull (ctx, zmq::socket_type::pull);
+    pull.set (zmq::sockopt::linger, 0);
+    zmq::socket_t push (ctx, zmq::socket_type::push);
+    push.set (zmq::sockopt::linger, 0);
+    {
+        recording_monitor monitor;
+        monitor.init (pull, "inproc://cppzmq-monitor",
+                      ZMQ_EVENT_LISTENING | ZMQ_EVENT_ACCEPTED);
+        pull.bind ("tcp://127.0.0.1:*");
+        const std::string pulls = pull.get (zmq::sockopt::last_endpoint);
+        push.connect (pulls);
+        const long long deadline = now_ms () + 5000;
+        while (!(monitor.listening && monitor.accepted) && now_ms () < deadline)
+            monitor.check_event (100);
+        CHECK (monitor.listening && monitor.accepted);
+        CHECK (monitor.listened_on == pulls);
+    }
 
     // Errors come as zmq::error_t with libzmq's errno.
     bool thrown = false;

@@ -1,0 +1,53 @@
+/* Latency, echoing side (libzmq's local_lat): a REP binds ENDPOINT and sends each of COUNT
+ * requests of SIZE bytes back as it came (zmq_msg_recv, then zmq_msg_send of that message).
+ * Prints nothing on success.
+ * Usage: local_lat ENDPOINT SIZE COUNT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+static int fail (const char *what)
+{
+    fprintf (stderr, "local_lat: %s: %s\n", what, zmq_strerror (zmq_errno ()));
+    return 1;
+}
+
+int main (int argc, char *argv[])
+{
+    if (argc != 4) {
+        fprintf (stderr, "usage: local_lat ENDPOINT SIZE COUNT\n");
+        return 2;
+    }
+    const char *endpoint = argv[1];
+    size_t size = (size_t) strtoull (argv[2], NULL, 10);
+    long long count = strtoll (argv[3], NULL, 10);
+
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        return fail ("zmq_ctx_new");
+    void *rep = zmq_socket (ctx, ZMQ_REP);
+    if (!rep)
+        return fail ("zmq_socket");
+    if (zmq_bind (rep, endpoint) != 0)
+        return fail ("zmq_bind");
+
+    zmq_msg_t msg;
+    if (zmq_msg_init (&msg) != 0)
+        return fail ("zmq_msg_init");
+    for (long long n = 0; n < count; n++) {
+        if (zmq_msg_recv (&msg, rep, 0) < 0)
+            return fail ("zmq_msg_recv");
+        if (zmq_msg_size (&msg) != size) {
+            fprintf (stderr, "local_lat: a request of %zu bytes, not %zu\n",
+                     zmq_msg_size (&msg), size);
+            return 1;
+        }
+        if (zmq_msg_send (&msg, rep, 0) < 0) /* leaves msg empty, ready for the next */
+            return fail ("zmq_msg_send");
+    }
+    zmq_msg_close (&msg);
+
+    zmq_close (rep);
+    zmq_ctx_term (ctx);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* Throughput, sending side (libzmq's remote_thr method): a PUSH connects to ENDPOINT and
+ * sends COUNT messages of SIZE bytes, each one a new zmq_msg_init_size message handed to
+ * zmq_msg_send, then closes and waits (linger) until all have left. Built once against
+ * ferromq's libzmq.so and once against libzmq; prints nothing on success.
+ * Usage: remote_thr ENDPOINT SIZE COUNT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+static int fail (const char *what)
+{
+    fprintf (stderr, "remote_thr: %s: %s\n", what, zmq_strerror (zmq_errno ()));
+    return 1;
+}
+
+int main (int argc, char *argv[])
+{
+    if (argc != 4) {
+        fprintf (stderr, "usage: remote_thr ENDPOINT SIZE COUNT\n");
+        return 2;
+    }
+    const char *endpoint = argv[1];
+    size_t size = (size_t) strtoull (argv[2], NULL, 10);
+    long long count = strtoll (argv[3], NULL, 10);
+
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        return fail ("zmq_ctx_new");
+    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    if (!push)
+        return fail ("zmq_socket");
+    if (zmq_connect (push, endpoint) != 0)
+        return fail ("zmq_connect");
+
+    for (long long n = 0; n < count; n++) {
+        zmq_msg_t msg;
+        if (zmq_msg_init_size (&msg, size) != 0)
+            return fail ("zmq_msg_init_size");
+        if (zmq_msg_send (&msg, push, 0) < 0)
+            return fail ("zmq_msg_send");
+        zmq_msg_close (&msg); /* empty once sent: as remote_thr does, close it anyway */
+    }
+
+    if (zmq_close (push) != 0)
+        return fail ("zmq_close");
+    if (zmq_ctx_term (ctx) != 0) /* returns when every queued message is out */
+        return fail ("zmq_ctx_term");
+    return 0;
+}
