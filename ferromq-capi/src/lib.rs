@@ -84,6 +84,7 @@ pub(crate) fn errno_of(e: &Error) -> c_int {
         Error::UnknownEndpoint { .. } => libc::ENOENT,
         Error::HostUnreachable { .. } => libc::EHOSTUNREACH,
         Error::Closed => ETERM,
+        Error::Interrupted => libc::EINTR,
         Error::Io { source, .. } => source.raw_os_error().unwrap_or(match source.kind() {
             std::io::ErrorKind::NotFound => libc::ENOENT,
             std::io::ErrorKind::PermissionDenied => libc::EACCES,

@@ -98,6 +98,16 @@ impl Msg {
         }
     }
 
+    /// The bytes, when a send would copy them rather than share them.
+    fn copied_on_send(&self) -> Option<&[u8]> {
+        let data: &[u8] = match &self.body {
+            Body::Inline { len, data } => &data[..usize::from(*len)],
+            Body::Owned(b) => b,
+            Body::Shared(b) => b,
+        };
+        (data.len() < ferromq::ZERO_COPY_MIN).then_some(data)
+    }
+
     /// The frame, moved out; the message is left empty.
     fn take(&mut self) -> Bytes {
         let body = std::mem::replace(&mut self.body, Body::Shared(Bytes::new()));
@@ -408,10 +418,11 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
     guard(-1, || {
         // SAFETY: the same contract.
         let (c, m) = unsafe { (socket(s)?, self::msg(msg)?) };
-        if let Body::Inline { len, data } = &m.body {
-            // A small single-frame message goes from here when it can at once.
-            let len = usize::from(*len);
-            if c.try_send_single(&data[..len], flags) {
+        // A single frame that can go at once is sent from where it is when the connection
+        // would copy it anyway (see `ferromq::ZERO_COPY_MIN`): no `Bytes` of its own.
+        if let Some(data) = m.copied_on_send() {
+            let len = data.len();
+            if c.try_send_single(data, flags) {
                 m.body = Body::Shared(Bytes::new());
                 m.flags = 0;
                 return Ok(c_size(len));

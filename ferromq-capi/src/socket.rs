@@ -7,6 +7,8 @@
 
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,9 +40,13 @@ pub(crate) struct CSocket {
     pub(crate) shared: Arc<Shared>,
     /// Frames sent with `ZMQ_SNDMORE`, waiting for the message's last one.
     outgoing: Mutex<Vec<Bytes>>,
-    /// The frames left of the message being received, and whether the last frame returned
-    /// has more after it (`ZMQ_RCVMORE`).
-    incoming: Mutex<(VecDeque<Bytes>, bool)>,
+    /// Frames wait in `outgoing`: while not, a single-frame send never locks it.
+    sending: AtomicBool,
+    /// The frames left of the message being received.
+    incoming: Mutex<VecDeque<Bytes>>,
+    /// Frames wait in `incoming`, which is `ZMQ_RCVMORE`: while not, a receive of
+    /// single-frame messages never locks it.
+    more: AtomicBool,
     /// `zmq_socket_monitor`'s publisher, while one runs.
     pub(crate) monitor: Mutex<Option<crate::monitor::Publisher>>,
 }
@@ -93,6 +99,7 @@ impl CSocket {
                 }
             }
             outgoing.push(frame);
+            self.sending.store(true, Release);
             return Ok(());
         }
         // The last frame of a message let in waits for room, DONTWAIT or not.
@@ -105,6 +112,7 @@ impl CSocket {
             Message::from(frame)
         } else {
             let mut frames = std::mem::take(&mut *outgoing);
+            self.sending.store(false, Release);
             frames.push(frame);
             Message::from(frames)
         };
@@ -113,6 +121,7 @@ impl CSocket {
             Err((e, msg)) => {
                 let mut frames = msg.into_frames();
                 let last = frames.pop().unwrap_or_default();
+                self.sending.store(!frames.is_empty(), Release);
                 *outgoing = frames;
                 Err((e, last))
             }
@@ -124,14 +133,14 @@ impl CSocket {
     /// connection's batch takes them. `false`: nothing was sent; use [`send_frame`].
     pub(crate) fn try_send_single(&self, data: &[u8], flags: c_int) -> bool {
         flags & ZMQ_SNDMORE == 0
-            && lock(&self.outgoing).is_empty()
+            && !self.sending.load(Acquire)
             && self.socket.try_send(data).is_ok()
     }
 
     /// Sends a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_SNDTIMEO`;
-    /// the message comes back on failure.
+    /// a signal ends the wait with `EINTR`. The message comes back on failure.
     fn send_message(&self, msg: Message, flags: c_int) -> Result<(), (c_int, Message)> {
-        let mut msg = match self.socket.try_send_or_return(msg) {
+        let msg = match self.socket.try_send_or_return(msg) {
             Ok(None) => return Ok(()),
             Ok(Some(back)) => back,
             Err(e) => return Err((errno_of(&e), Message::new())),
@@ -139,51 +148,44 @@ impl CSocket {
         if flags & ZMQ_DONTWAIT != 0 {
             return Err((libc::EAGAIN, msg));
         }
-        let deadline = deadline(self.socket.sndtimeo());
-        loop {
-            // Cleared before the next try, so that room made after it wakes the wait.
-            if let Err(e) = self.socket.events() {
-                return Err((errno_of(&e), msg));
-            }
-            msg = match self.socket.try_send_or_return(msg) {
-                Ok(None) => return Ok(()),
-                Ok(Some(back)) => back,
-                Err(e) => return Err((errno_of(&e), Message::new())),
-            };
-            if let Err(e) = self.wait(deadline) {
-                return Err((e, msg));
-            }
+        // A clone shares the frames (no copy), and the caller keeps the message if the
+        // wait fails, as libzmq leaves it with the caller.
+        match self.socket.send_interruptible(msg.clone()) {
+            Ok(()) => Ok(()),
+            Err(e) => Err((errno_of(&e), msg)),
         }
     }
 
     /// Receives one frame, and whether more of its message follow.
     pub(crate) fn recv_frame(&self, flags: c_int) -> Result<(Bytes, bool), c_int> {
-        let mut incoming = lock(&self.incoming);
-        if incoming.0.is_empty() {
-            let msg = self.recv_message(flags)?;
-            incoming.0.extend(msg.into_frames());
+        if self.more.load(Acquire) {
+            let mut incoming = lock(&self.incoming);
+            if let Some(frame) = incoming.pop_front() {
+                let more = !incoming.is_empty();
+                self.more.store(more, Release);
+                return Ok((frame, more));
+            }
         }
-        let frame = incoming.0.pop_front().unwrap_or_default();
-        incoming.1 = !incoming.0.is_empty();
-        Ok((frame, incoming.1))
+        let mut msg = self.recv_message(flags)?;
+        let first = msg.pop_front().unwrap_or_default();
+        if msg.is_empty() {
+            return Ok((first, false));
+        }
+        lock(&self.incoming).extend(msg.into_frames());
+        self.more.store(true, Release);
+        Ok((first, true))
     }
 
-    /// Receives a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_RCVTIMEO`.
+    /// Receives a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_RCVTIMEO`;
+    /// a signal ends the wait with `EINTR`, as in libzmq, so that a C program's or Python's
+    /// handlers run (Ctrl-C stops a blocked receive).
     fn recv_message(&self, flags: c_int) -> Result<Message, c_int> {
-        match self.socket.try_recv() {
-            Err(ferromq::Error::WouldBlock) if flags & ZMQ_DONTWAIT == 0 => {}
-            other => return other.map_err(|e| errno_of(&e)),
-        }
-        let deadline = deadline(self.socket.rcvtimeo());
-        loop {
-            // Cleared before the next try, so that a message after it wakes the wait.
-            self.socket.events().map_err(|e| errno_of(&e))?;
-            match self.socket.try_recv() {
-                Err(ferromq::Error::WouldBlock) => {}
-                other => return other.map_err(|e| errno_of(&e)),
-            }
-            self.wait(deadline)?;
-        }
+        let got = if flags & ZMQ_DONTWAIT != 0 {
+            self.socket.try_recv()
+        } else {
+            self.socket.recv_interruptible()
+        };
+        got.map_err(|e| errno_of(&e))
     }
 
     /// A ROUTER with `ZMQ_ROUTER_MANDATORY` refuses a message at its first frame, the
@@ -237,7 +239,7 @@ impl CSocket {
     /// `ZMQ_EVENTS`: the socket's, and input while frames of a received message are unread.
     pub(crate) fn events(&self) -> ferromq::Result<Events> {
         let events = self.socket.events()?;
-        if lock(&self.incoming).0.is_empty() {
+        if !self.more.load(Acquire) {
             Ok(events)
         } else {
             Ok(events | Events::IN)
@@ -247,7 +249,7 @@ impl CSocket {
     /// Whether frames of a message are waiting here (sent with `ZMQ_SNDMORE`, or received
     /// and not yet read): a proxy must not start on a socket midway through a message.
     pub(crate) fn mid_message(&self) -> bool {
-        !lock(&self.outgoing).is_empty() || !lock(&self.incoming).0.is_empty()
+        self.sending.load(Acquire) || self.more.load(Acquire)
     }
 }
 
@@ -284,7 +286,9 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
             socket,
             shared: c.shared.clone(),
             outgoing: Mutex::new(Vec::new()),
-            incoming: Mutex::new((VecDeque::new(), false)),
+            sending: AtomicBool::new(false),
+            incoming: Mutex::new(VecDeque::new()),
+            more: AtomicBool::new(false),
             monitor: Mutex::new(None),
         });
         Ok(Box::into_raw(s).cast())
@@ -578,7 +582,7 @@ fn read_option(c: &CSocket, option: c_int) -> Result<OptionValue, c_int> {
         return Err(libc::EINVAL); // as libzmq: it cannot read these
     }
     match option {
-        SocketOption::Rcvmore => Ok(OptionValue::Int(lock(&c.incoming).1.into())),
+        SocketOption::Rcvmore => Ok(OptionValue::Int(c.more.load(Acquire).into())),
         SocketOption::Events => {
             let events = c.events().map_err(|e| errno_of(&e))?;
             Ok(OptionValue::Int(events.bits().into()))

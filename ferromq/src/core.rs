@@ -104,16 +104,19 @@ impl SocketCore {
         }
     }
 
-    /// Wakes senders waiting for room or for a peer.
+    /// Wakes senders waiting for room or for a peer (an interruptible one sleeps on the
+    /// waker).
     pub fn notify_writable(&self) {
         self.writable.notify(usize::MAX);
+        self.wake_app();
         if let Some(signal) = self.signal.get() {
             signal.raise();
         }
     }
 
-    /// Rings a receiver sleeping on its own connection: the socket changed (a message from
-    /// elsewhere, a peer came or went, close), so it must look again.
+    /// Rings a caller sleeping on the socket's poll set (a receiver on its own connection,
+    /// or an interruptible wait): the socket changed (a message from elsewhere, room to
+    /// send, a peer came or went, close), so it must look again.
     pub fn wake_app(&self) {
         // SeqCst: pairs with the receiver's store before it looks at the socket one last time.
         if self.app_polling.load(Ordering::SeqCst) {

@@ -41,6 +41,11 @@ pub enum Error {
     /// A blocking operation hit `sndtimeo` or `rcvtimeo`.
     #[error("operation timed out")]
     TimedOut,
+    /// A signal reached the thread while an interruptible call waited
+    /// ([`Socket::recv_interruptible`](crate::Socket::recv_interruptible); libzmq's `EINTR`):
+    /// nothing was taken or sent, so the call can simply be made again.
+    #[error("interrupted by a signal")]
+    Interrupted,
     /// The socket's pattern does not allow this operation now (libzmq's `EFSM`), e.g. a REQ
     /// sending twice without receiving the reply.
     #[error("{socket_type} socket cannot {operation} now: {reason}")]

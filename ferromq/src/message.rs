@@ -4,9 +4,12 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-/// Frames at least this large are shared rather than copied on their way out: a wire pipe's
-/// batch holds them by reference, and a borrowed one is copied once, before any lock.
-pub(crate) const ZERO_COPY_MIN: usize = 32 * 1024;
+/// Frames at least this large are shared rather than copied on their way out to a tcp or ipc
+/// peer: a connection's write batch holds them by reference, and a borrowed one is copied
+/// once, before any lock. Smaller frames are copied into the batch whatever their owner, so
+/// a caller holding one gains nothing by handing it over: sending it borrowed costs the same
+/// copy and keeps its memory with the caller.
+pub const ZERO_COPY_MIN: usize = 32 * 1024;
 
 /// A ZeroMQ message: one or more frames, each a [`Bytes`] payload.
 ///

@@ -302,15 +302,53 @@ impl Socket {
     /// [`Error::TimedOut`] when `sndtimeo` expires, [`Error::WouldBlock`] when it is 0,
     /// [`Error::WrongState`] when the pattern forbids sending now (a REQ awaiting its reply).
     pub fn send<'a>(&self, msg: impl Sendable<'a>) -> Result<()> {
-        let mut msg = match self.core.try_send(msg.outgoing())? {
-            None => return Ok(()), // the common case: no clock read, no timeout arithmetic
-            Some(back) => back,
-        };
+        match self.core.try_send(msg.outgoing())? {
+            None => Ok(()), // the common case: no clock read, no timeout arithmetic
+            Some(back) => self.send_waiting(back, false),
+        }
+    }
+
+    /// Sends like [`send`](Self::send), except that a signal handled in this thread while it
+    /// waits ends the wait with [`Error::Interrupted`] (libzmq's `EINTR`; see
+    /// [`recv_interruptible`](Self::recv_interruptible)). Nothing of the message was sent.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), and [`Error::Interrupted`].
+    pub fn send_interruptible<'a>(&self, msg: impl Sendable<'a>) -> Result<()> {
+        match self.core.try_send(msg.outgoing())? {
+            None => Ok(()),
+            Some(back) => self.send_waiting(back, true),
+        }
+    }
+
+    /// The waiting part of a send that could not go at once.
+    fn send_waiting(&self, mut msg: Outgoing<'_>, interruptible: bool) -> Result<()> {
         let timeout = options::millis(self.core.sndtimeo.load(Relaxed));
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             if timeout == Some(Duration::ZERO) {
                 return Err(Error::WouldBlock);
+            }
+            if interruptible {
+                let mut pending = Some(msg);
+                let attempt = || match pending.take().map(|m| self.core.try_send(m)) {
+                    Some(Ok(None)) => Ok(Some(())),
+                    Some(Ok(Some(back))) => {
+                        pending = Some(back);
+                        Ok(None)
+                    }
+                    Some(Err(e)) => Err(e),
+                    None => Ok(None),
+                };
+                let busy = matches!(self.sleep_until_rung(deadline, attempt)?, Rung::Busy);
+                // The message comes back unless it went.
+                let Some(back) = pending else {
+                    return Ok(());
+                };
+                msg = back;
+                if !busy {
+                    continue;
+                }
             }
             let listener = self.core.writable.listen();
             msg = match self.core.try_send(msg)? {
@@ -339,17 +377,52 @@ impl Socket {
         if let Some(msg) = self.next_message()? {
             return Ok(msg); // the common case: no clock read, no timeout arithmetic
         }
+        self.recv_waiting(false)
+    }
+
+    /// Receives like [`recv`](Self::recv), except that a signal handled in this thread while
+    /// it waits ends the wait with [`Error::Interrupted`], as libzmq's blocking calls return
+    /// `EINTR`: the program's handler has run (Ctrl-C set a flag, say) and the program decides
+    /// whether to wait again. Nothing is lost: no message was taken.
+    ///
+    /// ```
+    /// # let ctx = ferromq::Context::new();
+    /// let pull = ctx.socket(ferromq::SocketType::Pull)?;
+    /// pull.set_rcvtimeo(10)?;
+    /// // With no signal, only the timeout ends the wait.
+    /// assert!(matches!(pull.recv_interruptible(), Err(ferromq::Error::TimedOut)));
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv), and [`Error::Interrupted`].
+    pub fn recv_interruptible(&self) -> Result<Message> {
+        if let Some(msg) = self.next_message()? {
+            return Ok(msg);
+        }
+        self.recv_waiting(true)
+    }
+
+    /// The waiting part of a receive that found nothing at once.
+    fn recv_waiting(&self, interruptible: bool) -> Result<Message> {
         let timeout = options::millis(self.core.rcvtimeo.load(Relaxed));
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             if timeout == Some(Duration::ZERO) {
                 return Err(Error::WouldBlock);
             }
-            if self.read_itself(deadline)? {
+            if self.read_itself(deadline, interruptible)? {
                 if let Some(msg) = self.next_message()? {
                     return Ok(msg);
                 }
                 continue;
+            }
+            if interruptible {
+                match self.sleep_until_rung(deadline, || self.next_message())? {
+                    Rung::Done(Some(msg)) => return Ok(msg),
+                    Rung::Done(None) | Rung::Woken => continue,
+                    Rung::Busy => {} // another thread has the poll set: wait as `recv` does
+                }
             }
             let listener = self.core.readable.listen();
             if let Some(msg) = self.next_message()? {
@@ -359,28 +432,68 @@ impl Socket {
         }
     }
 
-    /// With an empty inbox, reads the socket's only connection in this thread and sleeps on
-    /// it, when it may (see [`crate::engine::reader`]). `true` when it read, or was woken because the
-    /// socket changed: look at the queues again. `false`: wait for the I/O thread instead.
-    fn read_itself(&self, deadline: Option<Instant>) -> Result<bool> {
-        let Some(side) = self.core.solo_reader() else {
-            return Ok(false);
-        };
+    /// The poll set a blocking receive sleeps on, made on first use; `None` while another
+    /// thread holds it, or when the system has no descriptors to make it with.
+    fn app_poll(&self) -> Option<std::sync::MutexGuard<'_, Option<AppPoll>>> {
         let mut app = match self.app.try_lock() {
             Ok(app) => app,
             Err(std::sync::TryLockError::Poisoned(app)) => app.into_inner(),
-            // Another thread already reads the connection.
-            Err(std::sync::TryLockError::WouldBlock) => return Ok(false),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
         };
-        let poll = match &mut *app {
-            Some(poll) => poll,
-            None => match AppPoll::new() {
-                Ok((poll, waker)) => {
-                    let _ = self.core.app_waker.set(waker);
-                    app.insert(poll)
-                }
-                Err(_) => return Ok(false), // out of descriptors: the I/O thread reads
-            },
+        if app.is_none() {
+            let (poll, waker) = AppPoll::new().ok()?;
+            let _ = self.core.app_waker.set(waker);
+            *app = Some(poll);
+        }
+        Some(app)
+    }
+
+    /// Sleeps on the socket's waker, which rings for any change to its input (a message, a
+    /// peer, close), until it rings, the deadline passes or a signal comes
+    /// ([`Error::Interrupted`]); `attempt` looks once more after the waker is armed, so that
+    /// nothing that came before is missed. It is the interruptible wait of a receiver that
+    /// cannot read a connection itself.
+    fn sleep_until_rung<T>(
+        &self,
+        deadline: Option<Instant>,
+        attempt: impl FnOnce() -> Result<Option<T>>,
+    ) -> Result<Rung<T>> {
+        let Some(mut app) = self.app_poll() else {
+            return Ok(Rung::Busy);
+        };
+        let Some(poll) = app.as_mut() else {
+            return Ok(Rung::Busy);
+        };
+        // SeqCst: pairs with `wake_app`'s load, as in `read_as_app`.
+        self.core.app_polling.store(true, SeqCst);
+        let found = attempt();
+        if !matches!(found, Ok(None)) {
+            self.core.app_polling.store(false, Relaxed);
+            return found.map(Rung::Done);
+        }
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let woken = poll.wait(None, timeout, true);
+        self.core.app_polling.store(false, Relaxed);
+        match woken {
+            Ok(Woken::TimedOut) => Err(Error::TimedOut),
+            Ok(_) => Ok(Rung::Woken),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(Error::Interrupted),
+            Err(_) => Ok(Rung::Busy),
+        }
+    }
+
+    /// With an empty inbox, reads the socket's only connection in this thread and sleeps on
+    /// it, when it may (see [`crate::engine::reader`]). `true` when it read, or was woken because the
+    /// socket changed: look at the queues again. `false`: wait for the I/O thread instead.
+    fn read_itself(&self, deadline: Option<Instant>, interruptible: bool) -> Result<bool> {
+        let Some(side) = self.core.solo_reader() else {
+            return Ok(false);
+        };
+        let Some(mut app) = self.app_poll() else {
+            return Ok(false); // another thread already reads the connection
+        };
+        let Some(poll) = app.as_mut() else {
+            return Ok(false); // out of descriptors: the I/O thread reads
         };
         if !side.begin_app() {
             return Ok(false); // the I/O thread is reading
@@ -393,7 +506,7 @@ impl Socket {
             }
         }
         let mut role = Role(&side, false);
-        let result = self.read_as_app(&side, poll, deadline);
+        let result = self.read_as_app(&side, poll, deadline, interruptible);
         role.1 = matches!(result, Ok(Some(Pumped::Ended)));
         drop(role);
         result.map(|r| r.is_some())
@@ -406,6 +519,7 @@ impl Socket {
         side: &Arc<ReadSide>,
         poll: &mut AppPoll,
         deadline: Option<Instant>,
+        interruptible: bool,
     ) -> Result<Option<Pumped>> {
         let mut first = true;
         loop {
@@ -431,12 +545,15 @@ impl Socket {
                 return Ok(Some(Pumped::WouldBlock));
             }
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            let woken = poll.wait(side, timeout);
+            let woken = poll.wait(Some(side), timeout, interruptible);
             self.core.app_polling.store(false, Relaxed);
             match woken {
                 Ok(Woken::Readable) => {}
                 Ok(Woken::Rung) => return Ok(Some(Pumped::WouldBlock)),
                 Ok(Woken::TimedOut) => {} // checked at the top
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    return Err(Error::Interrupted)
+                }
                 Err(_) => return Ok(None),
             }
         }
@@ -798,6 +915,16 @@ macro_rules! option_accessors {
 
 impl Socket {
     options::option_rows!(option_accessors);
+}
+
+/// How [`Socket::sleep_until_rung`] ended, when no error ended it.
+enum Rung<T> {
+    /// The last look before sleeping found this: no sleep.
+    Done(Option<T>),
+    /// The waker rang: look again.
+    Woken,
+    /// The poll set is in use by another thread (or could not be made): wait another way.
+    Busy,
 }
 
 /// Waits for an event, up to `deadline`.

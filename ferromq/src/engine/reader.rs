@@ -340,8 +340,8 @@ impl AppPoll {
         ))
     }
 
-    /// Waits until `side`'s socket is readable, the waker rings, or `timeout` passes.
-    pub fn wait(&mut self, side: &Arc<ReadSide>, timeout: Option<Duration>) -> io::Result<Woken> {
+    /// Makes `side`'s connection the one the set watches.
+    fn register(&mut self, side: &Arc<ReadSide>) -> io::Result<()> {
         let fd = side.stream.as_raw_fd();
         let same = self
             .registered
@@ -360,9 +360,25 @@ impl AppPoll {
             )?;
             self.registered = Some((fd, Arc::downgrade(side)));
         }
+        Ok(())
+    }
+
+    /// Waits until `side`'s socket is readable, the waker rings, or `timeout` passes. With
+    /// no `side`, only the waker (or the connection registered before, which at worst wakes
+    /// it early). `interruptible`: a signal handled in this thread ends the wait with
+    /// [`io::ErrorKind::Interrupted`] instead of resuming it.
+    pub fn wait(
+        &mut self,
+        side: Option<&Arc<ReadSide>>,
+        timeout: Option<Duration>,
+        interruptible: bool,
+    ) -> io::Result<Woken> {
+        if let Some(side) = side {
+            self.register(side)?;
+        }
         loop {
             match self.poll.poll(&mut self.events, timeout) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted && !interruptible => continue,
                 Err(e) => return Err(e),
                 Ok(()) => break,
             }
