@@ -334,8 +334,14 @@ impl OutPipe {
         for m in &pending {
             s.encode(&Outgoing::Borrowed(m));
         }
+        // Alone, it goes on the wire from this thread, as a lone message does: a SUBSCRIBE
+        // then reaches the publisher without waiting for a writer to be scheduled.
+        let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
         s.batch.enc.extend_from_slice(&bytes);
         s.encoded += bytes.len();
+        if direct && s.write_direct() {
+            return;
+        }
         self.wake_writer(s);
     }
 
@@ -504,6 +510,24 @@ mod tests {
         while pipe.lock().encoded < ENCODE_CAP {
             pipe.push(Outgoing::Frame(&frame)).unwrap();
         }
+    }
+
+    #[test]
+    fn a_lone_command_goes_on_the_wire_from_the_calling_thread() {
+        use std::io::Read;
+        let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        let pipe = OutPipe::new(10);
+        pipe.set_direct(Some(Arc::new(RawStream::Unix(ours))));
+        // The writer found nothing and parked.
+        assert!(matches!(pipe.take(&mut Batch::default()), Taken::Nothing));
+        let sub = subscription_bytes(true, &Bytes::from_static(b"weather"), 1);
+        pipe.push_command(sub.clone());
+        // Written already: nothing is left for the writer, which stays parked.
+        assert!(pipe.is_empty());
+        assert!(pipe.lock().writer_parked);
+        let mut got = vec![0u8; sub.len()];
+        theirs.read_exact(&mut got).unwrap();
+        assert_eq!(got, sub);
     }
 
     #[test]
