@@ -24,14 +24,16 @@ step() { printf '\n--> %s\n' "$*"; }
 step "ferromq's libzmq under $work/prefix"
 "$repo/ferromq-capi/install.sh" "$work/prefix" >/dev/null
 
+# Pinned: the suite's verdict should change only when ferromq or pyzmq does.
 step "a virtual environment with pyzmq's build and test requirements"
 if [[ ! -x "$work/venv/bin/python" ]]; then
   python3 -m venv "$work/venv"
 fi
 py="$work/venv/bin/python"
 "$py" -m pip install -q --disable-pip-version-check \
-  scikit-build-core cython cmake ninja packaging pathspec \
-  pytest pytest-asyncio pytest-timeout pytest-rerunfailures tornado
+  scikit-build-core==1.1.2 cython==3.3.1 cmake==4.4.5 ninja==1.13.2 packaging==26.4 \
+  pathspec==1.1.1 pytest==9.2.0 pytest-asyncio==1.5.0 pytest-timeout==2.4.0 \
+  pytest-rerunfailures==16.7 tornado==6.6.1
 
 step "pyzmq $pyzmq_version from its source distribution"
 sdist="$work/sdist/pyzmq-$pyzmq_version.tar.gz"
