@@ -271,3 +271,57 @@ fn strerror_knows_libzmqs_own_numbers() {
     unsafe { zmq_version(&mut major, &mut minor, &mut patch) };
     assert_eq!((major, minor, patch), (4, 3, 5));
 }
+
+extern "C" fn ignore_signal(_: c_int) {}
+
+/// Signals the thread until its blocking call returns; what the call returned, with its errno.
+fn interrupt(call: impl FnOnce() -> (c_int, c_int) + Send + 'static) -> (c_int, c_int) {
+    // SAFETY: a handler that does nothing, installed without SA_RESTART so that blocking
+    // calls see EINTR, as a C program's Ctrl-C handler would be.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore_signal as extern "C" fn(c_int) as libc::sighandler_t;
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &action, null_mut()), 0);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // SAFETY: the calling thread's own id.
+        started_tx.send(unsafe { libc::pthread_self() }).unwrap();
+        tx.send(call()).unwrap();
+    });
+    let thread = started_rx.recv().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // A signal that comes before the call waits only runs the handler: send until it ends.
+    loop {
+        // SAFETY: the thread is alive until it has sent its result, which is not received yet.
+        assert_eq!(unsafe { libc::pthread_kill(thread, libc::SIGUSR1) }, 0);
+        match rx.recv_timeout(std::time::Duration::from_millis(20)) {
+            Ok(result) => return result,
+            Err(_) => assert!(std::time::Instant::now() < deadline, "the call did not end"),
+        }
+    }
+}
+
+#[test]
+fn a_signal_ends_a_blocking_receive_or_send_with_eintr() {
+    let received = interrupt(|| {
+        let (ctx, s) = socket(7); // PULL, nothing to receive
+        let mut buf = [0u8; 8];
+        // SAFETY: a live socket and a buffer of the size given.
+        let n = unsafe { zmq_recv(s, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let e = errno();
+        done(ctx, s);
+        (n, e)
+    });
+    assert_eq!(received, (-1, libc::EINTR));
+    let sent = interrupt(|| {
+        let (ctx, s) = socket(8); // PUSH, no peer to send to
+                                  // SAFETY: a live socket and a buffer of the size given.
+        let n = unsafe { zmq_send(s, c"job".as_ptr().cast(), 3, 0) };
+        let e = errno();
+        done(ctx, s);
+        (n, e)
+    });
+    assert_eq!(sent, (-1, libc::EINTR));
+}
