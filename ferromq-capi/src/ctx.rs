@@ -10,9 +10,13 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use ferromq::Context;
 
-use crate::{guard, lock, DEAD_TAG};
+use crate::handle::Pool;
+use crate::{guard, lock};
 
 const CONTEXT_TAG: u32 = 0xabad_cafe;
+
+/// Every context's memory (see [`crate::handle`]).
+static CONTEXTS: Pool<CContext> = Pool::new(CONTEXT_TAG);
 
 /// `zmq_ctx_set` / `zmq_ctx_get` option numbers.
 pub const ZMQ_IO_THREADS: c_int = 1;
@@ -90,7 +94,6 @@ impl Shared {
 }
 
 pub(crate) struct CContext {
-    tag: u32,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -143,29 +146,23 @@ impl CContext {
 /// # Safety
 /// `ctx` is null or a pointer this library returned from `zmq_ctx_new`.
 pub(crate) unsafe fn context<'a>(ctx: *mut c_void) -> Result<&'a CContext, c_int> {
-    let ctx = ctx.cast::<CContext>();
-    // SAFETY: the caller passes null or a pointer from `zmq_ctx_new`, a live `CContext`
-    // until `zmq_ctx_term`; the tag tells a terminated or foreign one, as libzmq's does.
-    match unsafe { ctx.as_ref() } {
-        Some(c) if c.tag == CONTEXT_TAG => Ok(c),
-        _ => Err(libc::EFAULT),
-    }
+    // SAFETY: the caller passes null or a pointer from `zmq_ctx_new`, whose memory stays
+    // ours; the tag tells a terminated or foreign one, as libzmq's does.
+    unsafe { CONTEXTS.get(ctx) }.ok_or(libc::EFAULT)
 }
 
 /// A new context; its I/O threads start with its first socket.
 #[no_mangle]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     guard(std::ptr::null_mut(), || {
-        let c = Box::new(CContext {
-            tag: CONTEXT_TAG,
+        Ok(CONTEXTS.insert(CContext {
             shared: Arc::new(Shared {
                 live: Mutex::new((0, false)),
                 all_closed: Condvar::new(),
                 settings: Mutex::new(Settings::default()),
                 context: OnceLock::new(),
             }),
-        });
-        Ok(Box::into_raw(c).cast())
+        }))
     })
 }
 
@@ -203,10 +200,9 @@ pub unsafe extern "C" fn zmq_ctx_term(ctx: *mut c_void) -> c_int {
                 .unwrap_or_else(|e| e.into_inner());
         }
         drop(live);
-        // SAFETY: `context` checked that `ctx` is a live `CContext` from `Box::into_raw`; the
-        // tag is cleared first so that a second term is refused while the memory is ours.
-        let mut c = unsafe { Box::from_raw(ctx.cast::<CContext>()) };
-        c.tag = DEAD_TAG;
+        // SAFETY: `context` checked that `ctx` is a live handle; `c` is not used after. A
+        // term racing this one has taken it already: EFAULT, as for a terminated context.
+        let c = unsafe { CONTEXTS.remove(ctx) }.ok_or(libc::EFAULT)?;
         // The last socket has gone: dropping the context waits for lingering messages and
         // stops the I/O threads.
         drop(c);

@@ -27,6 +27,7 @@ use std::sync::Mutex;
 use ferromq::Error;
 
 pub mod ctx;
+mod handle;
 pub mod monitor;
 pub mod msg;
 pub mod poll;

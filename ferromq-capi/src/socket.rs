@@ -16,9 +16,13 @@ use ferromq::options::{Access, OptionKind};
 use ferromq::{Bytes, Events, Message, OptionValue, Socket, SocketOption, SocketType};
 
 use crate::ctx::{context, Shared};
-use crate::{bytes_in, c_size, errno_of, guard, lock, text, DEAD_TAG, ZMQ_DONTWAIT, ZMQ_SNDMORE};
+use crate::handle::Pool;
+use crate::{bytes_in, c_size, errno_of, guard, lock, text, ZMQ_DONTWAIT, ZMQ_SNDMORE};
 
 const SOCKET_TAG: u32 = 0xbaad_f00d;
+
+/// Every socket's memory (see [`crate::handle`]).
+static SOCKETS: Pool<CSocket> = Pool::new(SOCKET_TAG);
 
 /// `ZMQ_IPV4ONLY`, the deprecated inverse of `ZMQ_IPV6`.
 const ZMQ_IPV4ONLY: c_int = 31;
@@ -35,7 +39,6 @@ const NOT_YET: &[(c_int, c_int)] = &[
 ];
 
 pub(crate) struct CSocket {
-    tag: u32,
     pub(crate) socket: Socket,
     pub(crate) shared: Arc<Shared>,
     /// Frames sent with `ZMQ_SNDMORE`, waiting for the message's last one.
@@ -56,13 +59,9 @@ pub(crate) struct CSocket {
 /// # Safety
 /// `s` is null or a pointer this library returned from `zmq_socket`.
 pub(crate) unsafe fn socket<'a>(s: *mut c_void) -> Result<&'a CSocket, c_int> {
-    let s = s.cast::<CSocket>();
-    // SAFETY: the caller passes null or a pointer from `zmq_socket`, a live `CSocket` until
-    // `zmq_close`; the tag tells a foreign pointer, as libzmq's does.
-    match unsafe { s.as_ref() } {
-        Some(c) if c.tag == SOCKET_TAG => Ok(c),
-        _ => Err(libc::ENOTSOCK),
-    }
+    // SAFETY: the caller passes null or a pointer from `zmq_socket`, whose memory stays
+    // ours; the tag tells a closed or foreign one, as libzmq's does.
+    unsafe { SOCKETS.get(s) }.ok_or(libc::ENOTSOCK)
 }
 
 /// libzmq's socket type numbers.
@@ -281,8 +280,7 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
                 return Err(errno_of(&e));
             }
         };
-        let s = Box::new(CSocket {
-            tag: SOCKET_TAG,
+        Ok(SOCKETS.insert(CSocket {
             socket,
             shared: c.shared.clone(),
             outgoing: Mutex::new(Vec::new()),
@@ -290,8 +288,7 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
             incoming: Mutex::new(VecDeque::new()),
             more: AtomicBool::new(false),
             monitor: Mutex::new(None),
-        });
-        Ok(Box::into_raw(s).cast())
+        }))
     })
 }
 
@@ -302,11 +299,9 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
 #[no_mangle]
 pub unsafe extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     guard(-1, || {
-        // SAFETY: as this function's contract says.
-        unsafe { socket(s) }?;
-        // SAFETY: `socket` checked that `s` is a live `CSocket` from `Box::into_raw`.
-        let mut c = unsafe { Box::from_raw(s.cast::<CSocket>()) };
-        c.tag = DEAD_TAG;
+        // SAFETY: as this function's contract says; no reference to the socket is used
+        // after (a second close finds it dead: ENOTSOCK).
+        let c = unsafe { SOCKETS.remove(s) }.ok_or(libc::ENOTSOCK)?;
         let monitor = lock(&c.monitor).take();
         let shared = c.shared.clone();
         drop(c);
