@@ -11,7 +11,10 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::mem::{align_of, size_of};
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
+use ferromq::Properties;
 
 use crate::socket::socket;
 use crate::{c_size, guard, DEAD_TAG};
@@ -28,7 +31,7 @@ pub const ZMQ_SHARED: c_int = 3;
 
 const MSG_TAG: u32 = 0x0cab_1e00;
 /// The largest message kept inside the `zmq_msg_t` (what is left of its 64 bytes).
-const INLINE_MAX: usize = 48;
+const INLINE_MAX: usize = 40;
 const MORE: u8 = 1;
 const SHARED: u8 = 2;
 
@@ -48,6 +51,8 @@ pub type zmq_free_fn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void
 pub(crate) struct Msg {
     tag: u32,
     flags: u8,
+    /// A received message's peer properties (`zmq_msg_gets`).
+    properties: Option<Arc<Properties>>,
     body: Body,
 }
 
@@ -71,7 +76,17 @@ impl Msg {
         Msg {
             tag: MSG_TAG,
             flags,
+            properties: None,
             body,
+        }
+    }
+
+    fn received((frame, more, properties): crate::socket::Frame) -> Msg {
+        Msg {
+            tag: MSG_TAG,
+            flags: if more { MORE } else { 0 },
+            properties,
+            body: Body::Shared(frame),
         }
     }
 
@@ -266,9 +281,9 @@ pub unsafe extern "C" fn zmq_msg_close(msg: *mut zmq_msg_t) -> c_int {
         // SAFETY: the same contract.
         let m = unsafe { self::msg(msg) }?;
         m.tag = DEAD_TAG;
-        // SAFETY: the tag was live, so the body is a valid value; it is dropped once, as the
-        // tag now refuses every later use.
-        unsafe { std::ptr::drop_in_place(&mut m.body) };
+        // SAFETY: the tag was live, so every field is a valid value; they are dropped once
+        // (the dead tag, plain data, is left in place and refuses every later use).
+        unsafe { std::ptr::drop_in_place(std::ptr::from_mut(m)) };
         Ok(0)
     })
 }
@@ -289,7 +304,11 @@ pub unsafe extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t)
         let d = unsafe { msg(dest) }?;
         let flags = std::mem::take(&mut s.flags);
         let body = std::mem::replace(&mut s.body, Body::Shared(Bytes::new()));
-        *d = Msg::new(body, flags);
+        let properties = s.properties.take();
+        *d = Msg {
+            properties,
+            ..Msg::new(body, flags)
+        };
         Ok(0)
     })
 }
@@ -309,9 +328,13 @@ pub unsafe extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t)
         let bytes = s.freeze();
         s.flags |= SHARED;
         let flags = s.flags;
+        let properties = s.properties.clone();
         // SAFETY: the same contract.
         let d = unsafe { msg(dest) }?;
-        *d = Msg::new(Body::Shared(bytes), flags);
+        *d = Msg {
+            properties,
+            ..Msg::new(Body::Shared(bytes), flags)
+        };
         Ok(0)
     })
 }
@@ -387,10 +410,11 @@ pub unsafe extern "C" fn zmq_msg_set(msg: *mut zmq_msg_t, _property: c_int, _v: 
     })
 }
 
-/// A metadata property of the connection the message came on ("Socket-Type", "Identity",
-/// "Peer-Address" ...). ferromq does not carry a connection's metadata with its messages
-/// yet, so every property is absent: null and `EINVAL`, as libzmq answers for a property it
-/// does not have.
+/// A metadata property of the connection a received message came on: what the peer sent in
+/// its READY command ("Socket-Type", "Identity" ...) and, over tcp, "Peer-Address" (see
+/// `ferromq::Properties`). The string lives as long as the message. Null and `EINVAL` for
+/// a property the message does not have (every one, for a message not received from a tcp
+/// or ipc peer).
 ///
 /// # Safety
 /// `msg` is null or points to a `zmq_msg_t`; `property` null or a NUL-terminated string.
@@ -401,10 +425,13 @@ pub unsafe extern "C" fn zmq_msg_gets(
 ) -> *const c_char {
     guard(std::ptr::null(), || {
         // SAFETY: the same contract.
-        unsafe { self::msg(msg.cast_mut()) }?;
+        let m = unsafe { self::msg(msg.cast_mut()) }?;
         // SAFETY: the same contract.
-        unsafe { crate::text(property) }?;
-        Err(libc::EINVAL)
+        let name = unsafe { crate::text(property) }?;
+        // The value lives as long as the message's reference to the properties, as in
+        // libzmq.
+        let value = m.properties.as_ref().and_then(|p| p.get_c(name));
+        value.map(|v| v.as_ptr()).ok_or(libc::EINVAL)
     })
 }
 
@@ -423,8 +450,7 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
         if let Some(data) = m.copied_on_send() {
             let len = data.len();
             if c.try_send_single(data, flags) {
-                m.body = Body::Shared(Bytes::new());
-                m.flags = 0;
+                *m = Msg::new(Body::Shared(Bytes::new()), 0);
                 return Ok(c_size(len));
             }
         }
@@ -432,9 +458,13 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
         let frame = m.take();
         let len = frame.len();
         if let Err((e, frame)) = c.send_frame(frame, flags) {
-            *m = Msg::new(Body::Shared(frame), flags_before);
+            // Unchanged, as libzmq leaves it.
+            m.body = Body::Shared(frame);
+            m.flags = flags_before;
             return Err(e);
         }
+        // Empty, as after `zmq_msg_init`.
+        m.properties = None;
         Ok(c_size(len))
     })
 }
@@ -449,9 +479,9 @@ pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags
     guard(-1, || {
         // SAFETY: the same contract.
         let (c, m) = unsafe { (socket(s)?, self::msg(msg)?) };
-        let (frame, more) = c.recv_frame(flags)?;
-        let len = frame.len();
-        *m = Msg::new(Body::Shared(frame), if more { MORE } else { 0 });
+        let received = c.recv_frame(flags)?;
+        let len = received.0.len();
+        *m = Msg::received(received);
         Ok(c_size(len))
     })
 }
@@ -543,7 +573,7 @@ pub unsafe extern "C" fn zmq_recviov(
         let mut got = 0;
         let mut total = 0usize;
         loop {
-            let (frame, more) = c.recv_frame(flags)?;
+            let (frame, more, _) = c.recv_frame(flags)?;
             // SAFETY: `malloc` of at least one byte; checked for null below.
             let buf = unsafe { libc::malloc(frame.len().max(1)) };
             if buf.is_null() {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ferromq::options::{Access, OptionKind};
-use ferromq::{Bytes, Events, Message, OptionValue, Socket, SocketOption, SocketType};
+use ferromq::{Bytes, Events, Message, OptionValue, Properties, Socket, SocketOption, SocketType};
 
 use crate::ctx::{context, Shared};
 use crate::handle::Pool;
@@ -46,13 +46,24 @@ pub(crate) struct CSocket {
     /// Frames wait in `outgoing`: while not, a single-frame send never locks it.
     sending: AtomicBool,
     /// The frames left of the message being received.
-    incoming: Mutex<VecDeque<Bytes>>,
+    incoming: Mutex<Incoming>,
     /// Frames wait in `incoming`, which is `ZMQ_RCVMORE`: while not, a receive of
     /// single-frame messages never locks it.
     more: AtomicBool,
     /// `zmq_socket_monitor`'s publisher, while one runs.
     pub(crate) monitor: Mutex<Option<crate::monitor::Publisher>>,
 }
+
+/// The rest of a message being received a frame at a time.
+#[derive(Default)]
+struct Incoming {
+    frames: VecDeque<Bytes>,
+    /// The sending peer's, which each frame carries (`zmq_msg_gets`).
+    properties: Option<Arc<Properties>>,
+}
+
+/// A frame received, whether more of its message follow, and its peer's properties.
+pub(crate) type Frame = (Bytes, bool, Option<Arc<Properties>>);
 
 /// The socket behind a C pointer, or `ENOTSOCK`.
 ///
@@ -156,23 +167,32 @@ impl CSocket {
     }
 
     /// Receives one frame, and whether more of its message follow.
-    pub(crate) fn recv_frame(&self, flags: c_int) -> Result<(Bytes, bool), c_int> {
+    pub(crate) fn recv_frame(&self, flags: c_int) -> Result<Frame, c_int> {
         if self.more.load(Acquire) {
             let mut incoming = lock(&self.incoming);
-            if let Some(frame) = incoming.pop_front() {
-                let more = !incoming.is_empty();
+            if let Some(frame) = incoming.frames.pop_front() {
+                let more = !incoming.frames.is_empty();
                 self.more.store(more, Release);
-                return Ok((frame, more));
+                let properties = if more {
+                    incoming.properties.clone()
+                } else {
+                    incoming.properties.take()
+                };
+                return Ok((frame, more, properties));
             }
         }
         let mut msg = self.recv_message(flags)?;
+        let properties = msg.take_properties();
         let first = msg.pop_front().unwrap_or_default();
         if msg.is_empty() {
-            return Ok((first, false));
+            return Ok((first, false, properties));
         }
-        lock(&self.incoming).extend(msg.into_frames());
+        let mut incoming = lock(&self.incoming);
+        incoming.frames.extend(msg.into_frames());
+        incoming.properties.clone_from(&properties);
+        drop(incoming);
         self.more.store(true, Release);
-        Ok((first, true))
+        Ok((first, true, properties))
     }
 
     /// Receives a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_RCVTIMEO`;
@@ -271,6 +291,8 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
             if given.linger0 {
                 socket.set_option(SocketOption::Linger, 0)?;
             }
+            // libzmq gives every message its peer's properties (`zmq_msg_gets`).
+            socket.set_message_properties(true);
             Ok(socket)
         });
         let socket = match made {
@@ -285,7 +307,7 @@ pub unsafe extern "C" fn zmq_socket(ctx: *mut c_void, type_: c_int) -> *mut c_vo
             shared: c.shared.clone(),
             outgoing: Mutex::new(Vec::new()),
             sending: AtomicBool::new(false),
-            incoming: Mutex::new(VecDeque::new()),
+            incoming: Mutex::new(Incoming::default()),
             more: AtomicBool::new(false),
             monitor: Mutex::new(None),
         }))
@@ -445,7 +467,7 @@ pub unsafe extern "C" fn zmq_recv(
         if len > 0 && buf.is_null() {
             return Err(libc::EFAULT);
         }
-        let (frame, _) = c.recv_frame(flags)?;
+        let (frame, _, _) = c.recv_frame(flags)?;
         let n = frame.len().min(len);
         if n > 0 {
             // SAFETY: `buf` is not null (checked above, `len` > 0) and holds `len` >= `n`

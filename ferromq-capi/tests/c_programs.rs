@@ -191,6 +191,11 @@ fn a_c_monitor_reports_a_sockets_life() {
 }
 
 #[test]
+fn c_messages_carry_their_peers_properties() {
+    assert_eq!(build_and_run("msg_gets"), "ok\n");
+}
+
+#[test]
 fn c_messages_free_the_callers_buffer_once() {
     assert_eq!(build_and_run("msg_data"), "ok\n");
 }

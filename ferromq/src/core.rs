@@ -20,6 +20,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::engine::{Attached, Io, Owner, ReadSide, Slot};
 use crate::message::Outgoing;
+use crate::message::Properties;
 use crate::monitor::Monitors;
 use crate::options::{OptionValue, Options, SocketOption};
 use crate::pattern::Pattern;
@@ -48,6 +49,9 @@ pub(crate) struct SocketCore {
     pub app_polling: AtomicBool,
     /// `ZMQ_FD`, made when first asked for: raised whenever `readable` or `writable` is.
     pub signal: OnceLock<crate::poll::Signal>,
+    /// Messages from tcp and ipc peers carry their peer's properties
+    /// (`Socket::set_message_properties`), from the next connection on.
+    pub keep_properties: AtomicBool,
 }
 
 pub(crate) struct State {
@@ -92,6 +96,7 @@ impl SocketCore {
             app_waker: OnceLock::new(),
             app_polling: AtomicBool::new(false),
             signal: OnceLock::new(),
+            keep_properties: AtomicBool::new(false),
         }))
     }
 
@@ -222,7 +227,13 @@ impl SocketCore {
     /// Joins a connection whose handshake succeeded to the socket's routing. `None`: the
     /// pattern refuses the peer (a second PAIR peer, a ROUTER identity clash without
     /// handover); the connection must close.
-    pub fn attach(&self, slot: Slot, peer_identity: &Bytes, zmtp_minor: u8) -> Option<Attached> {
+    pub fn attach(
+        &self,
+        slot: Slot,
+        peer_identity: &Bytes,
+        zmtp_minor: u8,
+        properties: Option<Arc<Properties>>,
+    ) -> Option<Attached> {
         let opts = self.options();
         let mut st = self.state();
         // A closed socket still attaches its connect-side peers: their unsent messages are
@@ -263,7 +274,13 @@ impl SocketCore {
                 Attached { id, out, room }
             }
         };
-        let State { peers, pattern, .. } = &mut *st;
+        let State {
+            peers,
+            pattern,
+            inbox,
+            ..
+        } = &mut *st;
+        inbox.set_properties(attached.id, properties);
         pattern.attached(attached.id, peers);
         drop(st);
         self.notify_writable();
@@ -561,8 +578,18 @@ impl Owner for SocketCore {
             .get(id)
             .is_some_and(|p| !p.out.is_empty())
     }
-    fn attach(&self, slot: Slot, identity: &Bytes, zmtp_minor: u8) -> Option<Attached> {
-        SocketCore::attach(self, slot, identity, zmtp_minor)
+    fn keeps_properties(&self) -> bool {
+        self.keep_properties
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn attach(
+        &self,
+        slot: Slot,
+        identity: &Bytes,
+        zmtp_minor: u8,
+        properties: Option<Arc<Properties>>,
+    ) -> Option<Attached> {
+        SocketCore::attach(self, slot, identity, zmtp_minor, properties)
     }
     fn attach_inproc(self: &Arc<Self>, identity: &Bytes, pipes: &Pipes) -> Option<PeerId> {
         SocketCore::attach_inproc(self, identity, pipes)

@@ -162,7 +162,7 @@ pub use bytes::Bytes;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use ferromq_zmtp::SocketType;
-pub use message::{Message, Sendable, ZERO_COPY_MIN};
+pub use message::{Message, Properties, Sendable, ZERO_COPY_MIN};
 pub use monitor::{Cause, EventKind, Monitor, MonitorEvent};
 pub use options::{OptionValue, SocketOption};
 pub use poll::{poll, Events, PollItem};

@@ -1,6 +1,7 @@
 //! Messages (leaf): a list of frames, each a `Bytes`, and what a send takes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -29,6 +30,80 @@ pub const ZERO_COPY_MIN: usize = 32 * 1024;
 #[derive(Clone, Default)]
 pub struct Message {
     frames: Frames,
+    /// The sending peer's properties, on a socket that keeps them
+    /// ([`Socket::set_message_properties`](crate::Socket::set_message_properties)).
+    properties: Option<Arc<Properties>>,
+}
+
+/// What is known of the peer a message came from, by name, as libzmq's `zmq_msg_gets` gives
+/// it: the properties of the peer's READY command (`Socket-Type`, `Identity`, and whatever
+/// else it sent), and `Peer-Address`, the peer's IP address, for a tcp peer.
+///
+/// ```
+/// use ferromq::{Context, SocketType};
+///
+/// let ctx = Context::new();
+/// let pull = ctx.socket(SocketType::Pull)?;
+/// pull.set_message_properties(true);
+/// pull.bind("tcp://127.0.0.1:*")?;
+/// let push = ctx.socket(SocketType::Push)?;
+/// push.connect(&pull.last_endpoint().unwrap())?;
+/// push.send("job")?;
+/// let msg = pull.recv()?;
+/// assert_eq!(msg.property("Socket-Type"), Some(&b"PUSH"[..]));
+/// assert_eq!(msg.property("Peer-Address"), Some(&b"127.0.0.1"[..]));
+/// # Ok::<(), ferromq::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Properties {
+    /// Names and values; each value is stored with a NUL after it, for C callers.
+    entries: Vec<(String, Bytes)>,
+}
+
+impl Properties {
+    /// Properties with these names and values (a later name does not replace an earlier one:
+    /// lookups find the first).
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Properties {
+        let entries = entries
+            .into_iter()
+            .map(|(name, value)| {
+                let mut v = BytesMut::with_capacity(value.len() + 1);
+                v.put_slice(value);
+                v.put_u8(0);
+                (name.to_owned(), v.freeze())
+            })
+            .collect();
+        Properties { entries }
+    }
+
+    /// The value of property `name`. As in libzmq, the name must match exactly, and
+    /// `Identity`, the deprecated name, finds `Routing-Id` too.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        let v = self.find(name)?;
+        Some(&v[..v.len() - 1])
+    }
+
+    fn find(&self, name: &str) -> Option<&Bytes> {
+        let found = self.entries.iter().find(|(n, _)| n == name);
+        match found {
+            Some((_, v)) => Some(v),
+            None if name == "Identity" => self.find("Routing-Id"),
+            None => None,
+        }
+    }
+
+    /// The value as a C string, up to its first NUL (what `zmq_msg_gets` returns).
+    #[doc(hidden)] // for the C API
+    pub fn get_c(&self, name: &str) -> Option<&std::ffi::CStr> {
+        std::ffi::CStr::from_bytes_until_nul(self.find(name)?).ok()
+    }
+
+    /// Every name and value, in the order the peer sent them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.entries
+            .iter()
+            .map(|(n, v)| (n.as_str(), &v[..v.len() - 1]))
+    }
 }
 
 /// Most messages have one frame: keep it inline so that a message costs no allocation of its
@@ -201,7 +276,30 @@ impl Message {
 
     /// Splits off the frames from `at` on, leaving `[0, at)` in `self`.
     pub(crate) fn split_off(&mut self, at: usize) -> Message {
-        Message::from(self.frames.as_vec().split_off(at))
+        let mut rest = Message::from(self.frames.as_vec().split_off(at));
+        rest.properties = self.properties.clone();
+        rest
+    }
+
+    /// The sending peer's property `name` (see [`Properties`]); `None` when the peer did
+    /// not send it or the socket does not keep properties
+    /// ([`Socket::set_message_properties`](crate::Socket::set_message_properties)).
+    pub fn property(&self, name: &str) -> Option<&[u8]> {
+        self.properties.as_ref()?.get(name)
+    }
+
+    /// All of the sending peer's properties, on a socket that keeps them.
+    pub fn properties(&self) -> Option<&Arc<Properties>> {
+        self.properties.as_ref()
+    }
+
+    /// Takes the properties out: the message no longer carries them.
+    pub fn take_properties(&mut self) -> Option<Arc<Properties>> {
+        self.properties.take()
+    }
+
+    pub(crate) fn set_properties(&mut self, properties: Arc<Properties>) {
+        self.properties = Some(properties);
     }
 
     /// Inserts frames in front.
@@ -239,6 +337,7 @@ impl From<Bytes> for Message {
     fn from(b: Bytes) -> Self {
         Message {
             frames: Frames::One(b),
+            properties: None,
         }
     }
 }
@@ -280,6 +379,7 @@ impl From<Vec<Bytes>> for Message {
         } else {
             Message {
                 frames: Frames::Many(frames),
+                properties: None,
             }
         }
     }

@@ -674,6 +674,16 @@ impl Socket {
         self.core.knows(routing_id)
     }
 
+    /// Whether each message received from a tcp or ipc peer carries that peer's properties
+    /// ([`Message::property`]: `Socket-Type`, `Identity`, `Peer-Address`, as libzmq's
+    /// `zmq_msg_gets` gives them), for connections made from now on. Off by default: it
+    /// costs a reference count per message. Messages from inproc peers carry none.
+    pub fn set_message_properties(&self, on: bool) {
+        self.core
+            .keep_properties
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The core, for the context's list of its sockets.
     pub(crate) fn core_weak(&self) -> std::sync::Weak<SocketCore> {
         Arc::downgrade(&self.core)

@@ -170,3 +170,41 @@ fn router_to_router_with_identities_both_ways() {
         }
     }
 }
+
+#[test]
+fn messages_carry_a_libzmq_peers_properties_when_asked() {
+    let (ctx, zctx) = contexts();
+    let router = ctx.socket(T::Router).unwrap();
+    router.set_message_properties(true);
+    router.set_rcvtimeo(5000).unwrap();
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let plain = ctx.socket(T::Pull).unwrap();
+    plain.set_rcvtimeo(5000).unwrap();
+    plain
+        .bind("ipc:///tmp/ferromq-properties-test.ipc")
+        .unwrap();
+
+    let dealer = zctx.socket(zmq::DEALER).unwrap();
+    dealer.set_identity(b"zmq-dealer").unwrap();
+    dealer.connect(&router.last_endpoint().unwrap()).unwrap();
+    dealer.send("hi", 0).unwrap();
+    let msg = router.recv().unwrap();
+    assert_eq!(msg[1], "hi");
+    assert_eq!(msg.property("Socket-Type"), Some(&b"DEALER"[..]));
+    assert_eq!(msg.property("Identity"), Some(&b"zmq-dealer"[..]));
+    assert_eq!(msg.property("Peer-Address"), Some(&b"127.0.0.1"[..]));
+    assert_eq!(
+        msg.property("socket-type"),
+        None,
+        "names match exactly, as in libzmq"
+    );
+
+    // Not asked for: nothing carried.
+    let push = zctx.socket(zmq::PUSH).unwrap();
+    push.connect("ipc:///tmp/ferromq-properties-test.ipc")
+        .unwrap();
+    push.send("job", 0).unwrap();
+    let msg = plain.recv().unwrap();
+    assert_eq!(msg[0], "job");
+    assert!(msg.properties().is_none());
+}

@@ -30,6 +30,7 @@ use tokio::io::Interest;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::message::Properties;
 use crate::monitor::{Cause, EventKind};
 use crate::pipe::{Batch, OutPipe, RawStream, Taken};
 use reader::GRACE;
@@ -98,7 +99,10 @@ pub(crate) async fn run<H: Owner>(
         }
     };
 
-    let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version) else {
+    let properties = core
+        .keeps_properties()
+        .then(|| Arc::new(peer_properties(&peer, &raw)));
+    let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version, properties) else {
         core.monitors().emit_cause(
             EventKind::HandshakeFailedNoDetail,
             endpoint,
@@ -211,6 +215,19 @@ async fn handshake(
             }
         }
     }
+}
+
+/// What messages from this peer carry: its READY properties, and the address it connects
+/// from (tcp), as libzmq names them.
+fn peer_properties(peer: &ferromq_zmtp::PeerInfo, raw: &RawStream) -> Properties {
+    let address = raw.peer_ip().map(|ip| ip.to_string());
+    let address = address.as_ref().map(|a| ("Peer-Address", a.as_bytes()));
+    Properties::new(
+        peer.metadata
+            .iter()
+            .map(|(name, value)| (name, &value[..]))
+            .chain(address),
+    )
 }
 
 /// An I/O failure as the cause of a connection's end.

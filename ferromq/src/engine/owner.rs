@@ -8,6 +8,7 @@ use bytes::Bytes;
 use tokio::sync::{watch, Notify};
 
 use super::{Io, ReadSide};
+use crate::message::Properties;
 use crate::monitor::Monitors;
 use crate::options::Options;
 use crate::pipe::{OutPipe, PeerId, PipeEnd, Pipes};
@@ -31,8 +32,17 @@ pub(crate) trait Owner: PipeEnd + Sized + Send + Sync + 'static {
     fn connect_slot(&self) -> Slot;
     /// Whether messages still wait for peer `id` (lingering decides by it).
     fn has_unsent(&self, id: PeerId) -> bool;
-    /// Joins a connection whose handshake succeeded; `None`: refused, close it.
-    fn attach(&self, slot: Slot, identity: &Bytes, zmtp_minor: u8) -> Option<Attached>;
+    /// Whether messages carry their peer's properties (`Socket::set_message_properties`).
+    fn keeps_properties(&self) -> bool;
+    /// Joins a connection whose handshake succeeded, whose messages will carry `properties`;
+    /// `None`: refused, close it.
+    fn attach(
+        &self,
+        slot: Slot,
+        identity: &Bytes,
+        zmtp_minor: u8,
+        properties: Option<Arc<Properties>>,
+    ) -> Option<Attached>;
     /// Joins one side of an inproc connection; `None`: refused.
     fn attach_inproc(self: &Arc<Self>, identity: &Bytes, pipes: &Pipes) -> Option<PeerId>;
     /// A connection ended (`forget`: its endpoint is gone too).

@@ -14,6 +14,14 @@ pub(crate) enum RawStream {
 }
 
 impl RawStream {
+    /// The peer's IP address, for a tcp connection.
+    pub fn peer_ip(&self) -> Option<std::net::IpAddr> {
+        match self {
+            RawStream::Tcp(s) => s.peer_addr().ok().map(|a| a.ip()),
+            RawStream::Unix(_) => None,
+        }
+    }
+
     pub fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match self {
             RawStream::Tcp(s) => (&*s).write_vectored(bufs),

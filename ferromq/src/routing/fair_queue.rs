@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use crate::message::Properties;
 use crate::pipe::{Activations, IdMap, InprocPipe, PeerId};
 use crate::Message;
 
@@ -39,6 +40,8 @@ struct InQueue {
     /// The peer is in the inbox's `active` list (at most once).
     in_active: bool,
     routing_id: Bytes,
+    /// Given to each message from the peer's connection, when the socket keeps them.
+    properties: Option<Arc<Properties>>,
     hwm: usize,
     /// The connection's reader waits for room.
     reader_waiting: bool,
@@ -206,6 +209,7 @@ impl Inbox {
             inproc_more: false,
             in_active: false,
             routing_id,
+            properties: None,
             hwm,
             reader_waiting: false,
             room: Arc::new(Notify::new()),
@@ -216,6 +220,13 @@ impl Inbox {
         self.conflate = conflate;
         self.queues.insert(id, q);
         room
+    }
+
+    /// What each message from peer `id`'s connection carries from now on.
+    pub fn set_properties(&mut self, id: PeerId, properties: Option<Arc<Properties>>) {
+        if let Some(q) = self.queues.get_mut(&id) {
+            q.properties = properties;
+        }
     }
 
     /// The notifier peer `id`'s reader waits on for room.
@@ -285,6 +296,11 @@ impl Inbox {
             batch.clear();
             return None;
         };
+        if let Some(p) = &q.properties {
+            for m in batch.iter_mut() {
+                m.set_properties(p.clone());
+            }
+        }
         if q.conflate {
             if let Some(newest) = batch.pop() {
                 q.msgs.clear();
@@ -339,6 +355,7 @@ mod tests {
             inproc_more: false,
             in_active: false,
             routing_id: Bytes::new(),
+            properties: None,
             hwm,
             reader_waiting: false,
             room: Arc::new(Notify::new()),
