@@ -6,7 +6,8 @@
 //! `ETERM`) and waits until every socket is closed.
 
 use std::ffi::{c_int, c_void};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ferromq::Context;
 
@@ -72,7 +73,9 @@ impl Default for Settings {
 pub(crate) struct Shared {
     /// Live sockets, and whether the context is shut down.
     live: Mutex<(usize, bool)>,
-    all_closed: Condvar,
+    /// An eventfd, raised when the last live socket closes: `zmq_ctx_term` polls it, so
+    /// that a signal ends its wait with `EINTR`, as libzmq's.
+    all_closed: OwnedFd,
     settings: Mutex<Settings>,
     context: OnceLock<Context>,
 }
@@ -88,7 +91,7 @@ impl Shared {
         let mut live = lock(&self.live);
         live.0 -= 1;
         if live.0 == 0 {
-            self.all_closed.notify_all();
+            raise(&self.all_closed);
         }
     }
 }
@@ -141,6 +144,35 @@ impl CContext {
     }
 }
 
+/// Raises an eventfd.
+fn raise(fd: &OwnedFd) {
+    let one: u64 = 1;
+    // SAFETY: writes the 8 bytes of `one` to a descriptor we own. An eventfd write fails
+    // only when the counter would overflow, which leaves it raised all the same.
+    unsafe { libc::write(fd.as_raw_fd(), std::ptr::from_ref(&one).cast(), 8) };
+}
+
+/// Lowers an eventfd (non-blocking: lowered already is fine).
+fn clear(fd: &OwnedFd) {
+    let mut count: u64 = 0;
+    // SAFETY: reads at most 8 bytes into `count`, from a descriptor we own.
+    unsafe { libc::read(fd.as_raw_fd(), std::ptr::from_mut(&mut count).cast(), 8) };
+}
+
+/// Waits until `fd` is readable; `EINTR` when a signal handler ran meanwhile.
+fn wait_readable(fd: &OwnedFd) -> Result<(), c_int> {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, for the call's length.
+    if unsafe { libc::poll(&mut p, 1, -1) } < 0 {
+        return Err(crate::errno());
+    }
+    Ok(())
+}
+
 /// The context behind a C pointer, or `EFAULT`.
 ///
 /// # Safety
@@ -155,10 +187,17 @@ pub(crate) unsafe fn context<'a>(ctx: *mut c_void) -> Result<&'a CContext, c_int
 #[no_mangle]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     guard(std::ptr::null_mut(), || {
+        // SAFETY: eventfd(2) takes no pointers; a descriptor it returns is ours alone.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(crate::errno());
+        }
+        // SAFETY: `fd` was just returned by eventfd, open, and owned by nothing else.
+        let all_closed = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(CONTEXTS.insert(CContext {
             shared: Arc::new(Shared {
                 live: Mutex::new((0, false)),
-                all_closed: Condvar::new(),
+                all_closed,
                 settings: Mutex::new(Settings::default()),
                 context: OnceLock::new(),
             }),
@@ -182,6 +221,9 @@ pub unsafe extern "C" fn zmq_ctx_shutdown(ctx: *mut c_void) -> c_int {
 
 /// Ends a context: shuts it down, waits until every socket is closed (each closed socket's
 /// unsent messages linger per its `ZMQ_LINGER`, and the wait includes them), and frees it.
+/// A signal handled while it waits returns -1 with `EINTR`, the context shut down but not
+/// freed, so that a program's handlers run; calling it again goes on waiting (libzmq's, and
+/// pyzmq's retry).
 ///
 /// # Safety
 /// `ctx` is null or a live pointer from `zmq_ctx_new`.
@@ -191,15 +233,17 @@ pub unsafe extern "C" fn zmq_ctx_term(ctx: *mut c_void) -> c_int {
         // SAFETY: as this function's contract says.
         let c = unsafe { context(ctx) }?;
         c.shutdown();
-        let mut live = lock(&c.shared.live);
-        while live.0 > 0 {
-            live = c
-                .shared
-                .all_closed
-                .wait(live)
-                .unwrap_or_else(|e| e.into_inner());
+        // Cleared before each look at the count, so that a close after the look raises it
+        // again for the poll.
+        loop {
+            clear(&c.shared.all_closed);
+            if lock(&c.shared.live).0 == 0 {
+                break;
+            }
+            // A signal handled meanwhile: EINTR, the context still live and shut down; a
+            // later `zmq_ctx_term` goes on waiting, as in libzmq.
+            wait_readable(&c.shared.all_closed)?;
         }
-        drop(live);
         // SAFETY: `context` checked that `ctx` is a live handle; `c` is not used after. A
         // term racing this one has taken it already: EFAULT, as for a terminated context.
         let c = unsafe { CONTEXTS.remove(ctx) }.ok_or(libc::EFAULT)?;

@@ -325,3 +325,23 @@ fn a_signal_ends_a_blocking_receive_or_send_with_eintr() {
     });
     assert_eq!(sent, (-1, libc::EINTR));
 }
+
+#[test]
+fn a_signal_ends_zmq_ctx_term_with_eintr_and_a_later_term_finishes() {
+    let (ctx, s) = socket(7); // a socket left open: term waits for it
+    let ctx_addr = ctx as usize;
+    let interrupted = interrupt(move || {
+        // SAFETY: a live context (its socket is closed only after this call returns).
+        let rc = unsafe { zmq_ctx_term(ctx_addr as *mut c_void) };
+        (rc, errno())
+    });
+    assert_eq!(interrupted, (-1, libc::EINTR));
+    // SAFETY: the context is still ours (shut down, not freed): its socket answers ETERM,
+    // closes, and a second term returns.
+    unsafe {
+        let mut buf = [0u8; 4];
+        assert_eq!(zmq_recv(s, buf.as_mut_ptr().cast(), buf.len(), 0), -1);
+        assert_eq!(errno(), ETERM);
+    }
+    done(ctx, s);
+}
