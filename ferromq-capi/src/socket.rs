@@ -183,12 +183,17 @@ impl CSocket {
         }
         let mut msg = self.recv_message(flags)?;
         let properties = msg.take_properties();
-        let first = msg.pop_front().unwrap_or_default();
-        if msg.is_empty() {
+        let msg = match msg.into_single() {
+            Ok(frame) => return Ok((frame, false, properties)),
+            Err(msg) => msg,
+        };
+        let mut frames = VecDeque::from(msg.into_frames());
+        let first = frames.pop_front().unwrap_or_default();
+        if frames.is_empty() {
             return Ok((first, false, properties));
         }
         let mut incoming = lock(&self.incoming);
-        incoming.frames.extend(msg.into_frames());
+        incoming.frames.append(&mut frames);
         incoming.properties.clone_from(&properties);
         drop(incoming);
         self.more.store(true, Release);

@@ -268,6 +268,26 @@ impl Message {
         }
     }
 
+    /// The frame of a single-frame message without properties, taking the message apart at
+    /// no cost; the message back otherwise.
+    ///
+    /// ```
+    /// use ferromq::Message;
+    ///
+    /// assert_eq!(Message::from("one").into_single().unwrap(), "one");
+    /// assert_eq!(Message::from(["a", "b"]).into_single().unwrap_err().len(), 2);
+    /// ```
+    #[inline]
+    pub fn into_single(self) -> Result<Bytes, Message> {
+        let mut this = ManuallyDrop::new(self);
+        let bare = this.properties.is_none();
+        match &mut this.frames {
+            // What is left is an empty `Bytes` and no properties: nothing to drop.
+            Frames::One(b) if bare => Ok(std::mem::take(b)),
+            _ => Err(ManuallyDrop::into_inner(this)),
+        }
+    }
+
     /// Removes and returns the last frame.
     pub fn pop_back(&mut self) -> Option<Bytes> {
         match &mut self.frames {
