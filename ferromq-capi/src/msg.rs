@@ -135,6 +135,37 @@ impl Msg {
     }
 }
 
+/// The largest buffer a thread keeps for its next `zmq_msg_init_size`.
+const SPARE_MAX: usize = 8 * 1024;
+
+thread_local! {
+    /// The buffer of the last message this thread made with `zmq_msg_init_size` and sent
+    /// by copy: the next one reuses it, so that a sender loop (`init_size`, fill, `send`)
+    /// allocates once rather than per message.
+    static SPARE: std::cell::Cell<Option<BytesMut>> = const { std::cell::Cell::new(None) };
+}
+
+/// `size` zeroed bytes, in this thread's spare buffer when it is large enough.
+fn spare_or_new(size: usize) -> BytesMut {
+    if size <= SPARE_MAX {
+        if let Some(mut b) = SPARE.take() {
+            if b.capacity() >= size {
+                b.clear();
+                b.resize(size, 0);
+                return b;
+            }
+        }
+    }
+    BytesMut::zeroed(size)
+}
+
+/// Keeps a sent message's buffer (ours alone: the send copied it) for the next message.
+fn keep_spare(buffer: BytesMut) {
+    if buffer.capacity() <= SPARE_MAX {
+        SPARE.set(Some(buffer));
+    }
+}
+
 /// The caller's buffer behind a `zmq_msg_init_data` message; freed when the last `Bytes`
 /// that shares it is dropped.
 struct Foreign {
@@ -231,7 +262,7 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> 
                 len,
                 data: [0; INLINE_MAX],
             },
-            _ => Body::Owned(BytesMut::zeroed(size)),
+            _ => Body::Owned(spare_or_new(size)),
         };
         // SAFETY: the same contract.
         unsafe { init(msg, body, 0) }?;
@@ -450,7 +481,10 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
         if let Some(data) = m.copied_on_send() {
             let len = data.len();
             if c.try_send_single(data, flags) {
-                *m = Msg::new(Body::Shared(Bytes::new()), 0);
+                let sent = std::mem::replace(m, Msg::new(Body::Shared(Bytes::new()), 0));
+                if let Body::Owned(buffer) = sent.body {
+                    keep_spare(buffer);
+                }
                 return Ok(c_size(len));
             }
         }

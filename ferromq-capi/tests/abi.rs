@@ -345,3 +345,33 @@ fn a_signal_ends_zmq_ctx_term_with_eintr_and_a_later_term_finishes() {
     }
     done(ctx, s);
 }
+
+#[test]
+fn a_sent_messages_buffer_reused_by_the_next_is_zeroed_and_never_shared() {
+    let ctx = zmq_ctx_new();
+    // SAFETY: live pointers; each `zmq_msg_t` is initialised before use and closed once.
+    unsafe {
+        let pull = zmq_socket(ctx, 7);
+        let push = zmq_socket(ctx, 8);
+        assert_eq!(zmq_bind(pull, c"inproc://spare".as_ptr()), 0);
+        assert_eq!(zmq_connect(push, c"inproc://spare".as_ptr()), 0);
+        let mut m = std::mem::MaybeUninit::<zmq_msg_t>::uninit();
+        let m = m.as_mut_ptr();
+        assert_eq!(zmq_msg_init_size(m, 100), 0);
+        std::ptr::write_bytes(zmq_msg_data(m).cast::<u8>(), b'x', 100);
+        assert_eq!(zmq_msg_send(m, push, 0), 100);
+        // The next message of this thread may take the sent one's buffer: zeroed, and
+        // writing to it does not change what was sent.
+        assert_eq!(zmq_msg_init_size(m, 64), 0);
+        let fresh = std::slice::from_raw_parts_mut(zmq_msg_data(m).cast::<u8>(), 64);
+        assert!(fresh.iter().all(|&b| b == 0));
+        fresh.fill(b'y');
+        let mut buf = [0u8; 128];
+        assert_eq!(zmq_recv(pull, buf.as_mut_ptr().cast(), buf.len(), 0), 100);
+        assert!(buf[..100].iter().all(|&b| b == b'x'));
+        assert_eq!(zmq_msg_close(m), 0);
+        assert_eq!(zmq_close(push), 0);
+        assert_eq!(zmq_close(pull), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+}
