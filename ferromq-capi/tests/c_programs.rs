@@ -153,6 +153,37 @@ fn finish(name: &str, mut child: Child, stdout: impl Read + Send + 'static) -> S
     stdout
 }
 
+/// The programs that make, copy, send and close messages of every kind, run under
+/// valgrind's memcheck: no invalid read or write, no use of uninitialised memory, and no
+/// memory definitely lost (the library's I/O threads end with the context, so what a
+/// program leaks at exit is the library's).
+#[test]
+fn c_programs_are_clean_under_memcheck() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("skipped: valgrind is not installed (apt-get install valgrind)");
+        return;
+    }
+    for name in ["msg_data", "msg_gets", "router_dealer", "push_pull"] {
+        let exe = build(name);
+        let mut child = Command::new("valgrind")
+            .args([
+                "-q",
+                "--error-exitcode=97",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
+            .arg(&exe)
+            .env("FERROMQ_LIBZMQ", shared_library())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("valgrind starts");
+        let stdout = child.stdout.take().unwrap();
+        assert_eq!(finish(name, child, stdout), "ok\n", "{name} under memcheck");
+    }
+}
+
 /// Builds `tests/c/<name>.c` and runs it; its output.
 fn build_and_run(name: &str) -> String {
     let mut child = start(&build(name));
