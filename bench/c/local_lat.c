@@ -2,25 +2,18 @@
  * requests of SIZE bytes back as it came (zmq_msg_recv, then zmq_msg_send of that message).
  * Prints nothing on success.
  * Usage: local_lat ENDPOINT SIZE COUNT */
-#include <stdio.h>
-#include <stdlib.h>
-#include <zmq.h>
+#define PROGRAM "local_lat"
+#include "perf.h"
 
-static int fail (const char *what)
-{
-    fprintf (stderr, "local_lat: %s: %s\n", what, zmq_strerror (zmq_errno ()));
-    return 1;
-}
 
 int main (int argc, char *argv[])
 {
-    if (argc != 4) {
-        fprintf (stderr, "usage: local_lat ENDPOINT SIZE COUNT\n");
-        return 2;
-    }
-    const char *endpoint = argv[1];
-    size_t size = (size_t) strtoull (argv[2], NULL, 10);
-    long long count = strtoll (argv[3], NULL, 10);
+    const char *endpoint;
+    size_t size;
+    long long count;
+    int bad = parse_args (argc, argv, &endpoint, &size, &count);
+    if (bad)
+        return bad;
 
     void *ctx = zmq_ctx_new ();
     if (!ctx)

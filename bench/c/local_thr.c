@@ -4,10 +4,9 @@
  *     <msg/s> <Mb/s>
  * (the suite reads the first number, as it reads its Rust sides' output).
  * Usage: local_thr ENDPOINT SIZE COUNT */
-#include <stdio.h>
-#include <stdlib.h>
+#define PROGRAM "local_thr"
+#include "perf.h"
 #include <time.h>
-#include <zmq.h>
 
 static double seconds (void)
 {
@@ -16,21 +15,14 @@ static double seconds (void)
     return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
 }
 
-static int fail (const char *what)
-{
-    fprintf (stderr, "local_thr: %s: %s\n", what, zmq_strerror (zmq_errno ()));
-    return 1;
-}
-
 int main (int argc, char *argv[])
 {
-    if (argc != 4) {
-        fprintf (stderr, "usage: local_thr ENDPOINT SIZE COUNT\n");
-        return 2;
-    }
-    const char *endpoint = argv[1];
-    size_t size = (size_t) strtoull (argv[2], NULL, 10);
-    long long count = strtoll (argv[3], NULL, 10);
+    const char *endpoint;
+    size_t size;
+    long long count;
+    int bad = parse_args (argc, argv, &endpoint, &size, &count);
+    if (bad)
+        return bad;
     if (count < 1) {
         fprintf (stderr, "local_thr: COUNT must be at least 1\n");
         return 2;

@@ -5,11 +5,10 @@
  * microseconds, mean and 99th percentile:
  *     <mean µs> <p99 µs>
  * Usage: remote_lat ENDPOINT SIZE COUNT */
-#include <stdio.h>
-#include <stdlib.h>
+#define PROGRAM "remote_lat"
+#include "perf.h"
 #include <string.h>
 #include <time.h>
-#include <zmq.h>
 
 static double seconds (void)
 {
@@ -25,21 +24,14 @@ static int ascending (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int fail (const char *what)
-{
-    fprintf (stderr, "remote_lat: %s: %s\n", what, zmq_strerror (zmq_errno ()));
-    return 1;
-}
-
 int main (int argc, char *argv[])
 {
-    if (argc != 4) {
-        fprintf (stderr, "usage: remote_lat ENDPOINT SIZE COUNT\n");
-        return 2;
-    }
-    const char *endpoint = argv[1];
-    size_t size = (size_t) strtoull (argv[2], NULL, 10);
-    long long count = strtoll (argv[3], NULL, 10);
+    const char *endpoint;
+    size_t size;
+    long long count;
+    int bad = parse_args (argc, argv, &endpoint, &size, &count);
+    if (bad)
+        return bad;
     if (count < 1) {
         fprintf (stderr, "remote_lat: COUNT must be at least 1\n");
         return 2;

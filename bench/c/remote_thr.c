@@ -3,25 +3,18 @@
  * zmq_msg_send, then closes and waits (linger) until all have left. Built once against
  * ferromq's libzmq.so and once against libzmq; prints nothing on success.
  * Usage: remote_thr ENDPOINT SIZE COUNT */
-#include <stdio.h>
-#include <stdlib.h>
-#include <zmq.h>
+#define PROGRAM "remote_thr"
+#include "perf.h"
 
-static int fail (const char *what)
-{
-    fprintf (stderr, "remote_thr: %s: %s\n", what, zmq_strerror (zmq_errno ()));
-    return 1;
-}
 
 int main (int argc, char *argv[])
 {
-    if (argc != 4) {
-        fprintf (stderr, "usage: remote_thr ENDPOINT SIZE COUNT\n");
-        return 2;
-    }
-    const char *endpoint = argv[1];
-    size_t size = (size_t) strtoull (argv[2], NULL, 10);
-    long long count = strtoll (argv[3], NULL, 10);
+    const char *endpoint;
+    size_t size;
+    long long count;
+    int bad = parse_args (argc, argv, &endpoint, &size, &count);
+    if (bad)
+        return bad;
 
     void *ctx = zmq_ctx_new ();
     if (!ctx)
