@@ -432,20 +432,23 @@ impl Socket {
         }
     }
 
-    /// The poll set a blocking receive sleeps on, made on first use; `None` while another
-    /// thread holds it, or when the system has no descriptors to make it with.
-    fn app_poll(&self) -> Option<std::sync::MutexGuard<'_, Option<AppPoll>>> {
+    /// Runs `f` with the poll set a blocking receive sleeps on, made on first use; `None`
+    /// while another thread holds it, or when the system has no descriptors to make it with.
+    fn with_app_poll<R>(&self, f: impl FnOnce(&mut AppPoll) -> R) -> Option<R> {
         let mut app = match self.app.try_lock() {
             Ok(app) => app,
             Err(std::sync::TryLockError::Poisoned(app)) => app.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => return None,
         };
-        if app.is_none() {
-            let (poll, waker) = AppPoll::new().ok()?;
-            let _ = self.core.app_waker.set(waker);
-            *app = Some(poll);
-        }
-        Some(app)
+        let poll = match &mut *app {
+            Some(poll) => poll,
+            None => {
+                let (poll, waker) = AppPoll::new().ok()?;
+                let _ = self.core.app_waker.set(waker);
+                app.insert(poll)
+            }
+        };
+        Some(f(poll))
     }
 
     /// Sleeps on the socket's waker, which rings for any change to its input (a message, a
@@ -458,28 +461,25 @@ impl Socket {
         deadline: Option<Instant>,
         attempt: impl FnOnce() -> Result<Option<T>>,
     ) -> Result<Rung<T>> {
-        let Some(mut app) = self.app_poll() else {
-            return Ok(Rung::Busy);
-        };
-        let Some(poll) = app.as_mut() else {
-            return Ok(Rung::Busy);
-        };
-        // SeqCst: pairs with `wake_app`'s load, as in `read_as_app`.
-        self.core.app_polling.store(true, SeqCst);
-        let found = attempt();
-        if !matches!(found, Ok(None)) {
+        let slept = self.with_app_poll(|poll| {
+            // SeqCst: pairs with `wake_app`'s load, as in `read_as_app`.
+            self.core.app_polling.store(true, SeqCst);
+            let found = attempt();
+            if !matches!(found, Ok(None)) {
+                self.core.app_polling.store(false, Relaxed);
+                return found.map(Rung::Done);
+            }
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let woken = poll.wait(None, timeout, true);
             self.core.app_polling.store(false, Relaxed);
-            return found.map(Rung::Done);
-        }
-        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let woken = poll.wait(None, timeout, true);
-        self.core.app_polling.store(false, Relaxed);
-        match woken {
-            Ok(Woken::TimedOut) => Err(Error::TimedOut),
-            Ok(_) => Ok(Rung::Woken),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(Error::Interrupted),
-            Err(_) => Ok(Rung::Busy),
-        }
+            match woken {
+                Ok(Woken::TimedOut) => Err(Error::TimedOut),
+                Ok(_) => Ok(Rung::Woken),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(Error::Interrupted),
+                Err(_) => Ok(Rung::Busy),
+            }
+        });
+        slept.unwrap_or(Ok(Rung::Busy))
     }
 
     /// With an empty inbox, reads the socket's only connection in this thread and sleeps on
@@ -489,15 +489,6 @@ impl Socket {
         let Some(side) = self.core.solo_reader() else {
             return Ok(false);
         };
-        let Some(mut app) = self.app_poll() else {
-            return Ok(false); // another thread already reads the connection
-        };
-        let Some(poll) = app.as_mut() else {
-            return Ok(false); // out of descriptors: the I/O thread reads
-        };
-        if !side.begin_app() {
-            return Ok(false); // the I/O thread is reading
-        }
         /// Gives the reading role back however reading ends, a panic included.
         struct Role<'a>(&'a ReadSide, bool);
         impl Drop for Role<'_> {
@@ -505,11 +496,19 @@ impl Socket {
                 self.0.end_app(self.1);
             }
         }
-        let mut role = Role(&side, false);
-        let result = self.read_as_app(&side, poll, deadline, interruptible);
-        role.1 = matches!(result, Ok(Some(Pumped::Ended)));
-        drop(role);
-        result.map(|r| r.is_some())
+        let read = self.with_app_poll(|poll| {
+            if !side.begin_app() {
+                return Ok(false); // the I/O thread is reading
+            }
+            let mut role = Role(&side, false);
+            let result = self.read_as_app(&side, poll, deadline, interruptible);
+            role.1 = matches!(result, Ok(Some(Pumped::Ended)));
+            drop(role);
+            result.map(|r| r.is_some())
+        });
+        // `None`: another thread already reads the connection, or no descriptors were left
+        // for the poll set; either way the I/O thread reads.
+        read.unwrap_or(Ok(false))
     }
 
     /// Reads until a message is delivered, the connection ends, the socket changes or the
