@@ -307,7 +307,7 @@ impl OutPipe {
             && s.encoded < ENCODE_CAP
             && (s.held < s.hwm || !holds_by_reference(&msg))
         {
-            let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
+            let direct = s.may_write_direct();
             s.encode(&msg);
             if direct && s.write_direct() {
                 return Ok(()); // on the wire; the writer stays parked
@@ -336,7 +336,7 @@ impl OutPipe {
         }
         // Alone, it goes on the wire from this thread, as a lone message does: a SUBSCRIBE
         // then reaches the publisher without waiting for a writer to be scheduled.
-        let direct = s.writer_parked && s.encoded == 0 && s.direct.is_some();
+        let direct = s.may_write_direct();
         s.batch.enc.extend_from_slice(&bytes);
         s.encoded += bytes.len();
         if direct && s.write_direct() {
@@ -417,6 +417,13 @@ impl OutPipe {
 }
 
 impl OutState {
+    /// Whether what is encoded next may be written from the calling thread: the writer is
+    /// parked, nothing waits before it, and the live connection's socket is here.
+    #[inline]
+    fn may_write_direct(&self) -> bool {
+        self.writer_parked && self.encoded == 0 && self.direct.is_some()
+    }
+
     /// With the writer parked (everything it took is on the wire) and only the message just
     /// encoded in the batch, writes the batch to the socket from the sending thread. Returns
     /// `true` when all of it went out; otherwise what is left stays in the batch for the
