@@ -57,10 +57,15 @@ fn out_dir() -> &'static Path {
 /// Builds `tests/c/<name>.c` (with `tests/c/check.h`) and checks that it loads ferromq's
 /// library; the executable.
 fn build(name: &str) -> PathBuf {
+    build_as(name, name)
+}
+
+/// As [`build`], into the executable `exe`.
+fn build_as(name: &str, exe: &str) -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let source = manifest.join("tests/c").join(format!("{name}.c"));
-    build_with(&cc, &source, name, &[])
+    build_with(&cc, &source, exe, &[])
 }
 
 /// Builds `source` with `compiler` (and `extra` arguments) against the header and the library
@@ -164,7 +169,9 @@ fn c_programs_are_clean_under_memcheck() {
         return;
     }
     for name in ["msg_data", "msg_gets", "router_dealer", "push_pull"] {
-        let exe = build(name);
+        // An executable of its own: the plain test of the same program may be building or
+        // running its copy at this moment.
+        let exe = build_as(name, &format!("{name}-memcheck"));
         let mut child = Command::new("valgrind")
             .args([
                 "-q",
