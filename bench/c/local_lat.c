@@ -5,7 +5,6 @@
 #define PROGRAM "local_lat"
 #include "perf.h"
 
-
 int main (int argc, char *argv[])
 {
     const char *endpoint;
@@ -15,14 +14,10 @@ int main (int argc, char *argv[])
     if (bad)
         return bad;
 
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        return fail ("zmq_ctx_new");
-    void *rep = zmq_socket (ctx, ZMQ_REP);
+    void *ctx;
+    void *rep = open_socket (&ctx, ZMQ_REP, endpoint, 1);
     if (!rep)
-        return fail ("zmq_socket");
-    if (zmq_bind (rep, endpoint) != 0)
-        return fail ("zmq_bind");
+        return 1;
 
     zmq_msg_t msg;
     if (zmq_msg_init (&msg) != 0)

@@ -28,14 +28,10 @@ int main (int argc, char *argv[])
         return 2;
     }
 
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        return fail ("zmq_ctx_new");
-    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    void *ctx;
+    void *pull = open_socket (&ctx, ZMQ_PULL, endpoint, 1);
     if (!pull)
-        return fail ("zmq_socket");
-    if (zmq_bind (pull, endpoint) != 0)
-        return fail ("zmq_bind");
+        return 1;
 
     zmq_msg_t msg;
     if (zmq_msg_init (&msg) != 0)

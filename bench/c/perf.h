@@ -1,6 +1,6 @@
 /* What the four benchmark programs share: their arguments (ENDPOINT SIZE COUNT, as libzmq's
  * perf programs take them) and how they fail (the call that failed, and zmq_strerror of
- * errno; exit status 1). Each program defines PROGRAM, its name, before including this. */
+ * errno; exit status 1), and how they open their socket. Each program defines PROGRAM, its name, before including this. */
 #ifndef FERROMQ_BENCH_PERF_H
 #define FERROMQ_BENCH_PERF_H
 
@@ -26,6 +26,27 @@ static int parse_args (
     *size = (size_t) strtoull (argv[2], NULL, 10);
     *count = strtoll (argv[3], NULL, 10);
     return 0;
+}
+
+/* A context and a socket of TYPE bound to (BIND) or connected to ENDPOINT; NULL, with the
+ * failed call printed, when any step fails. */
+static void *open_socket (void **ctx, int type, const char *endpoint, int bind)
+{
+    *ctx = zmq_ctx_new ();
+    if (!*ctx) {
+        fail ("zmq_ctx_new");
+        return NULL;
+    }
+    void *socket = zmq_socket (*ctx, type);
+    if (!socket) {
+        fail ("zmq_socket");
+        return NULL;
+    }
+    if ((bind ? zmq_bind (socket, endpoint) : zmq_connect (socket, endpoint)) != 0) {
+        fail (bind ? "zmq_bind" : "zmq_connect");
+        return NULL;
+    }
+    return socket;
 }
 
 #endif

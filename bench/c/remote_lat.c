@@ -42,14 +42,10 @@ int main (int argc, char *argv[])
         return 1;
     }
 
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        return fail ("zmq_ctx_new");
-    void *req = zmq_socket (ctx, ZMQ_REQ);
+    void *ctx;
+    void *req = open_socket (&ctx, ZMQ_REQ, endpoint, 0);
     if (!req)
-        return fail ("zmq_socket");
-    if (zmq_connect (req, endpoint) != 0)
-        return fail ("zmq_connect");
+        return 1;
 
     zmq_msg_t reply;
     if (zmq_msg_init (&reply) != 0)

@@ -6,7 +6,6 @@
 #define PROGRAM "remote_thr"
 #include "perf.h"
 
-
 int main (int argc, char *argv[])
 {
     const char *endpoint;
@@ -16,14 +15,10 @@ int main (int argc, char *argv[])
     if (bad)
         return bad;
 
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        return fail ("zmq_ctx_new");
-    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    void *ctx;
+    void *push = open_socket (&ctx, ZMQ_PUSH, endpoint, 0);
     if (!push)
-        return fail ("zmq_socket");
-    if (zmq_connect (push, endpoint) != 0)
-        return fail ("zmq_connect");
+        return 1;
 
     for (long long n = 0; n < count; n++) {
         zmq_msg_t msg;
