@@ -476,11 +476,12 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
     guard(-1, || {
         // SAFETY: the same contract.
         let (c, m) = unsafe { (socket(s)?, self::msg(msg)?) };
-        // A single frame that can go at once is sent from where it is when the connection
+        // A single frame is sent from where it is (waiting for room there) when the connection
         // would copy it anyway (see `ferromq::ZERO_COPY_MIN`): no `Bytes` of its own.
         if let Some(data) = m.copied_on_send() {
             let len = data.len();
-            if c.try_send_single(data, flags) {
+            if let Some(sent) = c.send_single(data, flags) {
+                sent?; // on failure the message stays as it was, as libzmq leaves it
                 let sent = std::mem::replace(m, Msg::new(Body::Shared(Bytes::new()), 0));
                 if let Body::Owned(buffer) = sent.body {
                     keep_spare(buffer);

@@ -138,13 +138,22 @@ impl CSocket {
         }
     }
 
-    /// Sends `data` as a single-frame message if it can go at once and no earlier frames
-    /// wait for it (`ZMQ_SNDMORE` not set): the borrowed bytes are copied only as the
-    /// connection's batch takes them. `false`: nothing was sent; use [`send_frame`].
-    pub(crate) fn try_send_single(&self, data: &[u8], flags: c_int) -> bool {
-        flags & ZMQ_SNDMORE == 0
-            && !self.sending.load(Acquire)
-            && self.socket.try_send(data).is_ok()
+    /// Sends `data` as a single-frame message when no earlier frames wait for it
+    /// (`ZMQ_SNDMORE` not set), waiting for room as `zmq_send` does (unless `ZMQ_DONTWAIT`,
+    /// for at most `ZMQ_SNDTIMEO`, `EINTR` on a signal): the borrowed bytes are copied only
+    /// as the connection's batch takes them, so a sender held at its high-water mark
+    /// allocates nothing either. `None`: nothing was tried; use [`send_frame`](Self::send_frame).
+    /// On failure nothing was sent and the caller's bytes are untouched.
+    pub(crate) fn send_single(&self, data: &[u8], flags: c_int) -> Option<Result<(), c_int>> {
+        if flags & ZMQ_SNDMORE != 0 || self.sending.load(Acquire) {
+            return None;
+        }
+        let sent = if flags & ZMQ_DONTWAIT != 0 {
+            self.socket.try_send(data)
+        } else {
+            self.socket.send_interruptible(data)
+        };
+        Some(sent.map_err(|e| errno_of(&e)))
     }
 
     /// Sends a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_SNDTIMEO`;
@@ -410,10 +419,10 @@ pub unsafe extern "C" fn zmq_send(
     guard(-1, || {
         // SAFETY: as this function's contract says.
         let (c, data) = unsafe { (socket(s)?, bytes_in(buf, len)?) };
-        // A single-frame message that can go at once goes from the caller's buffer, with no
-        // copy of its own; one that must wait (or fails) is copied and takes the long way.
-        if c.try_send_single(data, flags) {
-            return Ok(c_size(len));
+        // A single-frame message goes from the caller's buffer, with no copy of its own; the
+        // last frame of a multipart one is copied and takes the long way.
+        if let Some(sent) = c.send_single(data, flags) {
+            return sent.map(|()| c_size(len));
         }
         c.send_frame(Bytes::copy_from_slice(data), flags)
             .map_err(|(e, _)| e)?;
