@@ -97,6 +97,7 @@ pub(crate) fn errno_of(e: &Error) -> c_int {
 }
 
 /// Runs an entry point: a panic becomes `EFAULT` and `fail`, an error its errno and `fail`.
+#[inline(always)] // one frame per entry point, not two: it is on every message's path
 pub(crate) fn guard<T>(fail: T, f: impl FnOnce() -> Result<T, c_int>) -> T {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => v,
