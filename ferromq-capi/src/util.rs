@@ -2,10 +2,10 @@
 //! atomic counters, the stopwatch, `zmq_sleep`, threads and timers, as libzmq 4.3.5 exports
 //! them.
 //!
-//! None of these touch a socket. The Z85 codec is safe Rust over slices
-//! ([`z85_encode`], [`z85_decode`]) so that the security mechanisms can reuse it; the exported
-//! functions wrap it. Each exported function checks the pointers it can check (null, and the
-//! timers' tag) and reports libzmq's errno instead of crashing; none lets a panic reach C.
+//! None of these touch a socket. The Z85 codec is `ferromq`'s (`ferromq_zmtp::z85`), which
+//! the exported functions wrap. Each exported function checks the pointers it can check
+//! (null, and the timers' tag) and reports libzmq's errno instead of crashing; none lets a
+//! panic reach C.
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int, c_long, c_ulong, c_void, CStr};
@@ -17,67 +17,7 @@ use std::time::{Duration, Instant};
 use crate::guard;
 
 // ---------------------------------------------------------------------------------------------
-// Z85 (ZeroMQ RFC 32)
-
-/// Z85's alphabet: the character for each base-85 digit.
-const Z85_ALPHABET: &[u8; 85] =
-    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-/// The digit for each byte from 32 to 127 (`0xFF`: not a Z85 character), built from the
-/// alphabet so the two cannot disagree.
-const Z85_DIGITS: [u8; 96] = {
-    let mut table = [0xFF_u8; 96];
-    let mut digit = 0;
-    while digit < Z85_ALPHABET.len() {
-        table[(Z85_ALPHABET[digit] - 32) as usize] = digit as u8;
-        digit += 1;
-    }
-    table
-};
-
-/// Encodes `data` as Z85: five characters for every four bytes, big-endian.
-///
-/// `None` if `data`'s length is not a multiple of 4 (RFC 32 pads nothing).
-pub(crate) fn z85_encode(data: &[u8]) -> Option<String> {
-    if data.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = String::with_capacity(data.len() / 4 * 5);
-    for chunk in data.chunks_exact(4) {
-        let value = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-        let mut divisor = 85 * 85 * 85 * 85;
-        while divisor > 0 {
-            out.push(char::from(Z85_ALPHABET[(value / divisor % 85) as usize]));
-            divisor /= 85;
-        }
-    }
-    Some(out)
-}
-
-/// Decodes Z85 text: four bytes for every five characters.
-///
-/// `None`, as libzmq refuses it, if the text is empty or its length is not a multiple of 5,
-/// if it holds a character outside Z85's alphabet, or if a group of five stands for more than
-/// `0xFFFF_FFFF`.
-pub(crate) fn z85_decode(s: &[u8]) -> Option<Vec<u8>> {
-    if s.is_empty() || s.len() % 5 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(s.len() / 5 * 4);
-    for group in s.chunks_exact(5) {
-        let mut value: u64 = 0;
-        for &c in group {
-            let digit = *Z85_DIGITS.get(usize::from(c.wrapping_sub(32)))?;
-            if digit == 0xFF {
-                return None;
-            }
-            value = value * 85 + u64::from(digit);
-        }
-        let value = u32::try_from(value).ok()?;
-        out.extend_from_slice(&value.to_be_bytes());
-    }
-    Some(out)
-}
+// Z85 (ZeroMQ RFC 32): `ferromq::z85_encode` / `z85_decode` behind libzmq's signatures.
 
 /// Encodes `size` bytes at `data` as Z85 into `dest`, NUL-terminated; returns `dest`.
 ///
@@ -104,7 +44,7 @@ pub unsafe extern "C" fn zmq_z85_encode(
             // readable bytes that nobody writes while we read them.
             unsafe { std::slice::from_raw_parts(data, size) }
         };
-        let text = z85_encode(input).ok_or(libc::EINVAL)?;
+        let text = ferromq::z85_encode(input).map_err(|_| libc::EINVAL)?;
         // SAFETY: `dest` is not null and, by the caller's contract, has room for
         // `size * 5 / 4 + 1` bytes: the `text.len() == size * 5 / 4` characters and the NUL.
         // The caller's contract also says it does not overlap `data`, which we are done with.
@@ -132,7 +72,7 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
         }
         // SAFETY: `string` is not null and, by the caller's contract, NUL-terminated.
         let text = unsafe { CStr::from_ptr(string) };
-        let bytes = z85_decode(text.to_bytes()).ok_or(libc::EINVAL)?;
+        let bytes = ferromq::z85_decode(text.to_bytes()).map_err(|_| libc::EINVAL)?;
         // SAFETY: `dest` is not null and, by the caller's contract, has room for
         // `strlen(string) * 4 / 5` bytes, which is `bytes.len()`; it does not overlap
         // `string`, and `bytes` is our own buffer.
@@ -769,24 +709,6 @@ mod tests {
         let r = unsafe { zmq_z85_decode(bytes.as_mut_ptr(), text.as_ptr()) };
         assert_eq!(r, bytes.as_mut_ptr());
         assert_eq!(bytes, HELLO);
-    }
-
-    #[test]
-    fn z85_safe_core_round_trips_every_digit() {
-        assert_eq!(z85_encode(&HELLO).as_deref(), Some("HelloWorld"));
-        assert_eq!(z85_encode(&[]).as_deref(), Some(""));
-        let data: Vec<u8> = (0..=255).collect();
-        let text = z85_encode(&data).unwrap();
-        assert_eq!(text.len(), 320);
-        assert_eq!(z85_decode(text.as_bytes()).unwrap(), data);
-        // The extremes: 0 and 0xFFFFFFFF ("%nSc0", the largest valid group).
-        assert_eq!(z85_encode(&[0; 4]).as_deref(), Some("00000"));
-        assert_eq!(z85_encode(&[0xFF; 4]).as_deref(), Some("%nSc0"));
-        assert_eq!(z85_decode(b"%nSc0").unwrap(), [0xFF; 4]);
-        // One past it overflows 32 bits.
-        assert_eq!(z85_decode(b"%nSc1"), None);
-        assert_eq!(z85_decode(b"#####"), None);
-        assert_eq!(z85_decode(b""), None);
     }
 
     #[test]

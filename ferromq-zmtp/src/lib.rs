@@ -66,6 +66,7 @@ pub mod frame;
 pub mod greeting;
 pub mod metadata;
 mod socket_type;
+pub mod z85;
 
 pub use command::Command;
 pub use connection::{Config, Connection, Event, Heartbeat, PeerInfo};

@@ -161,6 +161,8 @@ mod transport;
 pub use bytes::Bytes;
 pub use context::Context;
 pub use error::{Error, Result};
+/// Z85 (ZeroMQ RFC 32), the text form of CURVE keys: see [`ferromq_zmtp::z85`].
+pub use ferromq_zmtp::z85::{decode as z85_decode, encode as z85_encode, Z85Error};
 pub use ferromq_zmtp::SocketType;
 pub use message::{Message, Properties, Sendable, ZERO_COPY_MIN};
 pub use monitor::{Cause, EventKind, Monitor, MonitorEvent};
