@@ -84,32 +84,75 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
 // ---------------------------------------------------------------------------------------------
 // CURVE keys
 
-/// Would make a CURVE key pair; this library has no CURVE yet, so it fails as a libzmq built
-/// without CURVE does: -1 with `ENOTSUP`, writing nothing.
+/// Makes a CURVE key pair (`ferromq::curve_keypair`) and writes each key as 40 Z85
+/// characters and a NUL: 0.
+///
+/// -1 and `EINVAL` if either pointer is null; `EFAULT` if the system gives no randomness.
+/// Nothing is written then.
 ///
 /// # Safety
-/// Never dereferences its arguments; any pointers are accepted.
+/// Each pointer is null or points to 41 writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_keypair(
     z85_public_key: *mut c_char,
     z85_secret_key: *mut c_char,
 ) -> c_int {
-    let _ = (z85_public_key, z85_secret_key);
-    guard(-1, || Err(libc::ENOTSUP))
+    guard(-1, || {
+        if z85_public_key.is_null() || z85_secret_key.is_null() {
+            return Err(libc::EINVAL);
+        }
+        let pair = ferromq::curve_keypair().map_err(|_| libc::EFAULT)?;
+        // SAFETY: both are not null and, by the contract, have 41 writable bytes.
+        unsafe {
+            write_key(z85_public_key, &pair.public_z85());
+            write_key(z85_secret_key, &pair.secret_z85());
+        }
+        Ok(0)
+    })
 }
 
-/// Would derive a CURVE public key from a secret one; this library has no CURVE yet, so it
-/// fails as a libzmq built without CURVE does: -1 with `ENOTSUP`, writing nothing.
+/// Derives the public key of the secret key `z85_secret_key` (40 Z85 characters) and
+/// writes it as 40 Z85 characters and a NUL: 0.
+///
+/// -1 and `EINVAL` if either pointer is null or the secret key is not 40 Z85 characters;
+/// nothing is written then.
 ///
 /// # Safety
-/// Never dereferences its arguments; any pointers are accepted.
+/// `z85_public_key` is null or points to 41 writable bytes; `z85_secret_key` is null or a
+/// NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_curve_public(
     z85_public_key: *mut c_char,
     z85_secret_key: *const c_char,
 ) -> c_int {
-    let _ = (z85_public_key, z85_secret_key);
-    guard(-1, || Err(libc::ENOTSUP))
+    guard(-1, || {
+        if z85_public_key.is_null() || z85_secret_key.is_null() {
+            return Err(libc::EINVAL);
+        }
+        // SAFETY: not null and, by the contract, NUL-terminated.
+        let secret = unsafe { CStr::from_ptr(z85_secret_key) }.to_bytes();
+        if secret.len() != 40
+        /* Z85 characters */
+        {
+            return Err(libc::EINVAL);
+        }
+        let public = ferromq::curve_public(secret).map_err(|_| libc::EINVAL)?;
+        // SAFETY: not null and, by the contract, 41 writable bytes.
+        unsafe { write_key(z85_public_key, &public) };
+        Ok(0)
+    })
+}
+
+/// A key's Z85 text in C's form: its 40 characters, then a NUL.
+///
+/// # Safety
+/// `dest` points to `text.len() + 1` writable bytes that do not overlap `text`.
+unsafe fn write_key(dest: *mut c_char, text: &str) {
+    // SAFETY: as the contract says.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), dest.cast::<u8>(), text.len());
+        *dest.add(text.len()) = 0;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -756,19 +799,46 @@ mod tests {
     }
 
     #[test]
-    fn curve_is_not_supported() {
+    fn curve_keys_are_libzmqs() {
         let mut public = [0 as c_char; 41];
         let mut secret = [0 as c_char; 41];
-        crate::set_errno(0);
         // SAFETY: the buffers are 41 bytes, as libzmq asks.
         let r = unsafe { zmq_curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()) };
-        assert_eq!(r, -1);
-        assert_eq!(errno(), libc::ENOTSUP);
-        crate::set_errno(0);
+        assert_eq!(r, 0);
+        for key in [&public, &secret] {
+            // SAFETY: both were just written NUL-terminated.
+            let text = unsafe { CStr::from_ptr(key.as_ptr()) };
+            assert_eq!(ferromq::z85_decode(text.to_bytes()).unwrap().len(), 32);
+        }
+        let mut derived = [0 as c_char; 41];
+        // SAFETY: 41 bytes, and a NUL-terminated secret.
+        let r = unsafe { zmq_curve_public(derived.as_mut_ptr(), secret.as_ptr()) };
+        assert_eq!(r, 0);
+        assert_eq!(derived, public);
+        // libzmq's test pair: libzmq 4.3.5 derives this public key from this secret.
+        let libzmq_secret = c"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
         // SAFETY: as above.
-        let r = unsafe { zmq_curve_public(public.as_mut_ptr(), secret.as_ptr()) };
-        assert_eq!(r, -1);
-        assert_eq!(errno(), libc::ENOTSUP);
+        let r = unsafe { zmq_curve_public(derived.as_mut_ptr(), libzmq_secret.as_ptr()) };
+        assert_eq!(r, 0);
+        // SAFETY: written NUL-terminated.
+        let derived_text = unsafe { CStr::from_ptr(derived.as_ptr()) };
+        assert_eq!(derived_text, c"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
+        for bad in [
+            c"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh",
+            c"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh~",
+            c"",
+        ] {
+            let mut untouched = [7 as c_char; 41];
+            crate::set_errno(0);
+            // SAFETY: as above.
+            let r = unsafe { zmq_curve_public(untouched.as_mut_ptr(), bad.as_ptr()) };
+            assert_eq!((r, errno()), (-1, libc::EINVAL), "{bad:?}");
+            assert_eq!(untouched, [7; 41]);
+        }
+        crate::set_errno(0);
+        // SAFETY: null pointers are refused before any use.
+        let r = unsafe { zmq_curve_keypair(std::ptr::null_mut(), secret.as_mut_ptr()) };
+        assert_eq!((r, errno()), (-1, libc::EINVAL));
     }
 
     #[test]

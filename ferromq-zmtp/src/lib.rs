@@ -64,6 +64,7 @@ pub mod encode;
 mod error;
 pub mod frame;
 pub mod greeting;
+pub mod key;
 pub mod metadata;
 mod socket_type;
 pub mod z85;

@@ -44,8 +44,8 @@
 //!  pipe/        wire (encoded batches), inproc (moved messages), the raw stream
 //!     │
 //!     ▼
-//!  leaf         message, options, error, endpoint, monitor: data every layer may use
-//!  ferromq-zmtp greeting, handshake, frames, commands: the sans-IO wire protocol
+//!  leaf         message, options, error, endpoint, monitor, keys: data every layer may use
+//!  ferromq-zmtp greeting, handshake, frames, commands, Z85, keys: the sans-IO wire protocol
 //! ```
 //!
 //! | layer | may use |
@@ -147,6 +147,7 @@ mod core;
 mod endpoint;
 mod engine;
 mod error;
+mod keys;
 mod message;
 mod monitor;
 pub mod options;
@@ -161,9 +162,10 @@ mod transport;
 pub use bytes::Bytes;
 pub use context::Context;
 pub use error::{Error, Result};
-/// Z85 (ZeroMQ RFC 32), the text form of CURVE keys: see [`ferromq_zmtp::z85`].
-pub use ferromq_zmtp::z85::{decode as z85_decode, encode as z85_encode, Z85Error};
 pub use ferromq_zmtp::SocketType;
+pub use keys::{
+    curve_keypair, curve_public, z85_decode, z85_encode, CurveKeyPair, KeyError, Z85Error,
+};
 pub use message::{Message, Properties, Sendable, ZERO_COPY_MIN};
 pub use monitor::{Cause, EventKind, Monitor, MonitorEvent};
 pub use options::{OptionValue, SocketOption};

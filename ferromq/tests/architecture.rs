@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("pipe", &["pipe"]),
     (
         "leaf",
-        &["error", "message", "endpoint", "options", "monitor"],
+        &["error", "message", "endpoint", "options", "monitor", "keys"],
     ),
 ];
 

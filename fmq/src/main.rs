@@ -5,6 +5,7 @@
 //! fmq TYPE (--bind EP | --connect EP)... [-s PREFIX]... [-n N] [--echo] [--identity ID] [--timeout MS]
 //! fmq proxy TYPE:EP TYPE:EP [TYPE:EP]
 //! fmq bench thr|lat [options]
+//! fmq keygen
 //! ```
 //!
 //! Standard input and output carry one message per line, its frames joined by TAB; a frame that
@@ -43,6 +44,9 @@ enum Command {
     Proxy(proxy::ProxyArgs),
     /// Measures throughput (PUSH to PULL) or latency (REQ/REP round trip / 2).
     Bench(bench::BenchArgs),
+    /// Prints a new CURVE key pair: the public key on the first line, the secret key on the
+    /// second, each as 40 Z85 characters.
+    Keygen,
 }
 
 /// The status for an outcome; errors are reported on standard error.
@@ -60,11 +64,23 @@ fn exit_code(exit: peer::Exit) -> i32 {
     }
 }
 
+/// `fmq keygen`: a CURVE key pair, public then secret, one per line.
+fn keygen() -> peer::Exit {
+    match ferromq::curve_keypair() {
+        Ok(pair) => {
+            println!("{}\n{}", pair.public_z85(), pair.secret_z85().as_str());
+            peer::Exit::Done
+        }
+        Err(e) => peer::Exit::Failed(format!("keygen: {e}")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
         Some(Command::Proxy(args)) => proxy::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Keygen) => keygen(),
         None => peer::run(cli.peer),
     };
     ExitCode::from(exit_code(exit) as u8)

@@ -649,3 +649,22 @@ fn router_echo_survives_a_peer_that_vanishes_before_its_reply() {
     assert!(errors.lines().count() <= 1, "{errors}");
     assert!(!errors.contains("no peer with"), "{errors}");
 }
+
+#[test]
+fn keygen_prints_a_public_and_a_secret_key_libzmq_reads() {
+    let first = run(&["keygen"], b"");
+    assert_ok(&first);
+    let text = stdout(&first);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    let (public, secret) = (lines[0], lines[1]);
+    for key in [public, secret] {
+        assert_eq!(key.len(), 40, "{key:?}");
+        // libzmq's own decoder reads the text as a 32-byte key.
+        assert_eq!(zmq::z85_decode(key).unwrap().len(), 32, "{key:?}");
+    }
+    assert_eq!(ferromq::curve_public(secret).unwrap(), public);
+    let second = run(&["keygen"], b"");
+    assert_ok(&second);
+    assert_ne!(stdout(&second), text, "two runs gave the same pair");
+}
