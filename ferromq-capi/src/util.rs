@@ -84,11 +84,19 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
 // ---------------------------------------------------------------------------------------------
 // CURVE keys
 
+/// Whether the CURVE mechanism is built (`zmq_has("curve")`). Until it is, the key functions
+/// fail as a libzmq built without CURVE does, since pyzmq and C programs take a working
+/// `zmq_curve_keypair` to mean that CURVE sockets work (pyzmq's `test_auth` does).
+fn has_curve() -> bool {
+    CAPABILITIES.contains(&&b"curve"[..])
+}
+
 /// Makes a CURVE key pair (`ferromq::curve_keypair`) and writes each key as 40 Z85
 /// characters and a NUL: 0.
 ///
-/// -1 and `EINVAL` if either pointer is null; `EFAULT` if the system gives no randomness.
-/// Nothing is written then.
+/// -1 and `ENOTSUP` while CURVE is not built (see `zmq_has`), as libzmq without CURVE;
+/// `EINVAL` if either pointer is null; `EFAULT` if the system gives no randomness. Nothing is
+/// written then.
 ///
 /// # Safety
 /// Each pointer is null or points to 41 writable bytes.
@@ -98,24 +106,39 @@ pub unsafe extern "C" fn zmq_curve_keypair(
     z85_secret_key: *mut c_char,
 ) -> c_int {
     guard(-1, || {
-        if z85_public_key.is_null() || z85_secret_key.is_null() {
-            return Err(libc::EINVAL);
+        if !has_curve() {
+            return Err(libc::ENOTSUP);
         }
-        let pair = ferromq::curve_keypair().map_err(|_| libc::EFAULT)?;
-        // SAFETY: both are not null and, by the contract, have 41 writable bytes.
-        unsafe {
-            write_key(z85_public_key, &pair.public_z85());
-            write_key(z85_secret_key, &pair.secret_z85());
-        }
-        Ok(0)
+        // SAFETY: the same contract.
+        unsafe { curve_keypair(z85_public_key, z85_secret_key) }
     })
+}
+
+/// `zmq_curve_keypair`'s work, once CURVE is built.
+///
+/// # Safety
+/// As `zmq_curve_keypair`.
+unsafe fn curve_keypair(
+    z85_public_key: *mut c_char,
+    z85_secret_key: *mut c_char,
+) -> Result<c_int, c_int> {
+    if z85_public_key.is_null() || z85_secret_key.is_null() {
+        return Err(libc::EINVAL);
+    }
+    let pair = ferromq::curve_keypair().map_err(|_| libc::EFAULT)?;
+    // SAFETY: both are not null and, by the contract, have 41 writable bytes.
+    unsafe {
+        write_key(z85_public_key, &pair.public_z85());
+        write_key(z85_secret_key, &pair.secret_z85());
+    }
+    Ok(0)
 }
 
 /// Derives the public key of the secret key `z85_secret_key` (40 Z85 characters) and
 /// writes it as 40 Z85 characters and a NUL: 0.
 ///
-/// -1 and `EINVAL` if either pointer is null or the secret key is not 40 Z85 characters;
-/// nothing is written then.
+/// -1 and `ENOTSUP` while CURVE is not built (see `zmq_has`); `EINVAL` if either pointer is
+/// null or the secret key is not 40 Z85 characters. Nothing is written then.
 ///
 /// # Safety
 /// `z85_public_key` is null or points to 41 writable bytes; `z85_secret_key` is null or a
@@ -126,21 +149,34 @@ pub unsafe extern "C" fn zmq_curve_public(
     z85_secret_key: *const c_char,
 ) -> c_int {
     guard(-1, || {
-        if z85_public_key.is_null() || z85_secret_key.is_null() {
-            return Err(libc::EINVAL);
+        if !has_curve() {
+            return Err(libc::ENOTSUP);
         }
-        // SAFETY: not null and, by the contract, NUL-terminated.
-        let secret = unsafe { CStr::from_ptr(z85_secret_key) }.to_bytes();
-        if secret.len() != 40
-        /* Z85 characters */
-        {
-            return Err(libc::EINVAL);
-        }
-        let public = ferromq::curve_public(secret).map_err(|_| libc::EINVAL)?;
-        // SAFETY: not null and, by the contract, 41 writable bytes.
-        unsafe { write_key(z85_public_key, &public) };
-        Ok(0)
+        // SAFETY: the same contract.
+        unsafe { curve_public(z85_public_key, z85_secret_key) }
     })
+}
+
+/// `zmq_curve_public`'s work, once CURVE is built.
+///
+/// # Safety
+/// As `zmq_curve_public`.
+unsafe fn curve_public(
+    z85_public_key: *mut c_char,
+    z85_secret_key: *const c_char,
+) -> Result<c_int, c_int> {
+    if z85_public_key.is_null() || z85_secret_key.is_null() {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: not null and, by the contract, NUL-terminated.
+    let secret = unsafe { CStr::from_ptr(z85_secret_key) }.to_bytes();
+    if secret.len() != 40 {
+        return Err(libc::EINVAL); // 40 Z85 characters, as libzmq reads the secret
+    }
+    let public = ferromq::curve_public(secret).map_err(|_| libc::EINVAL)?;
+    // SAFETY: not null and, by the contract, 41 writable bytes.
+    unsafe { write_key(z85_public_key, &public) };
+    Ok(0)
 }
 
 /// A key's Z85 text in C's form: its 40 characters, then a NUL.
@@ -803,8 +839,8 @@ mod tests {
         let mut public = [0 as c_char; 41];
         let mut secret = [0 as c_char; 41];
         // SAFETY: the buffers are 41 bytes, as libzmq asks.
-        let r = unsafe { zmq_curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()) };
-        assert_eq!(r, 0);
+        let r = unsafe { curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()) };
+        assert_eq!(r, Ok(0));
         for key in [&public, &secret] {
             // SAFETY: both were just written NUL-terminated.
             let text = unsafe { CStr::from_ptr(key.as_ptr()) };
@@ -812,14 +848,14 @@ mod tests {
         }
         let mut derived = [0 as c_char; 41];
         // SAFETY: 41 bytes, and a NUL-terminated secret.
-        let r = unsafe { zmq_curve_public(derived.as_mut_ptr(), secret.as_ptr()) };
-        assert_eq!(r, 0);
+        let r = unsafe { curve_public(derived.as_mut_ptr(), secret.as_ptr()) };
+        assert_eq!(r, Ok(0));
         assert_eq!(derived, public);
         // libzmq's test pair: libzmq 4.3.5 derives this public key from this secret.
         let libzmq_secret = c"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
         // SAFETY: as above.
-        let r = unsafe { zmq_curve_public(derived.as_mut_ptr(), libzmq_secret.as_ptr()) };
-        assert_eq!(r, 0);
+        let r = unsafe { curve_public(derived.as_mut_ptr(), libzmq_secret.as_ptr()) };
+        assert_eq!(r, Ok(0));
         // SAFETY: written NUL-terminated.
         let derived_text = unsafe { CStr::from_ptr(derived.as_ptr()) };
         assert_eq!(derived_text, c"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
@@ -829,16 +865,31 @@ mod tests {
             c"",
         ] {
             let mut untouched = [7 as c_char; 41];
-            crate::set_errno(0);
             // SAFETY: as above.
-            let r = unsafe { zmq_curve_public(untouched.as_mut_ptr(), bad.as_ptr()) };
-            assert_eq!((r, errno()), (-1, libc::EINVAL), "{bad:?}");
+            let r = unsafe { curve_public(untouched.as_mut_ptr(), bad.as_ptr()) };
+            assert_eq!(r, Err(libc::EINVAL), "{bad:?}");
             assert_eq!(untouched, [7; 41]);
         }
-        crate::set_errno(0);
         // SAFETY: null pointers are refused before any use.
-        let r = unsafe { zmq_curve_keypair(std::ptr::null_mut(), secret.as_mut_ptr()) };
-        assert_eq!((r, errno()), (-1, libc::EINVAL));
+        let r = unsafe { curve_keypair(std::ptr::null_mut(), secret.as_mut_ptr()) };
+        assert_eq!(r, Err(libc::EINVAL));
+    }
+
+    #[test]
+    fn curve_keys_are_refused_while_curve_is_not_built() {
+        assert!(!has_curve());
+        let mut public = [7 as c_char; 41];
+        let mut secret = [7 as c_char; 41];
+        crate::set_errno(0);
+        // SAFETY: the buffers are 41 bytes, as libzmq asks.
+        let r = unsafe { zmq_curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()) };
+        assert_eq!((r, errno()), (-1, libc::ENOTSUP));
+        crate::set_errno(0);
+        let libzmq_secret = c"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+        // SAFETY: as above, and a NUL-terminated secret.
+        let r = unsafe { zmq_curve_public(public.as_mut_ptr(), libzmq_secret.as_ptr()) };
+        assert_eq!((r, errno()), (-1, libc::ENOTSUP));
+        assert_eq!((public, secret), ([7; 41], [7; 41]));
     }
 
     #[test]
