@@ -1,11 +1,13 @@
-//! The connection state machine: greeting, NULL handshake, then traffic.
+//! The connection state machine: greeting, the mechanism's handshake (NULL or PLAIN), then
+//! traffic.
 
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::frame::{Frame, Header, ABSOLUTE_MAX_SIZE, LONG, MORE};
-use crate::greeting::{self, Greeting, NULL_MECHANISM};
+use crate::greeting::{self, Greeting};
+use crate::mechanism::{self, AuthReply, AuthRequest, Mechanism};
 use crate::{Command, Error, Metadata, SocketType};
 
 /// What one side of a connection announces, and the limits it enforces.
@@ -24,6 +26,8 @@ pub struct Config {
     pub properties: Metadata,
     /// Heartbeats to send, if any (libzmq's `heartbeat_ivl` and friends).
     pub heartbeat: Option<Heartbeat>,
+    /// The security mechanism, with its credentials (NULL unless set).
+    pub mechanism: Mechanism,
 }
 
 /// ZMTP heartbeating (RFC 37 PING / PONG), with libzmq's meaning of its three options.
@@ -48,10 +52,16 @@ impl Config {
             max_msg_size: None,
             properties: Metadata::new(),
             heartbeat: None,
+            mechanism: Mechanism::Null,
         }
     }
 
     fn ready(&self) -> Command {
+        Command::Ready(self.metadata())
+    }
+
+    /// Our metadata, as READY (and PLAIN's INITIATE) carry it.
+    fn metadata(&self) -> Metadata {
         let mut m = Metadata::new();
         m.push(
             "Socket-Type",
@@ -63,7 +73,7 @@ impl Config {
         for (name, value) in self.properties.iter() {
             m.push(name, value.clone());
         }
-        Command::Ready(m)
+        m
     }
 }
 
@@ -78,8 +88,10 @@ pub struct PeerInfo {
     /// The peer's ZMTP minor version: 0 means ZMTP 3.0, where subscriptions travel as data
     /// frames starting with 1 (subscribe) or 0 (cancel) instead of commands.
     pub minor_version: u8,
-    /// Every property of the peer's READY.
+    /// Every property of the peer's READY (or PLAIN INITIATE).
     pub metadata: Metadata,
+    /// Who the authenticator says the peer is (its reply's user id; empty without one).
+    pub user_id: Bytes,
 }
 
 /// Something the peer did, returned by [`Connection::poll_event`].
@@ -88,6 +100,9 @@ pub struct PeerInfo {
 pub enum Event {
     /// The handshake finished; the peer may now take part in routing.
     Ready(PeerInfo),
+    /// A server's handshake waits for the authenticator (ZAP, RFC 27) to judge these
+    /// credentials: answer with [`Connection::authenticated`].
+    Authenticate(AuthRequest),
     /// A message frame. A message is a run of frames whose last has `more == false`.
     Frame(Frame),
     /// A SUBSCRIBE command (ZMTP 3.1).
@@ -109,9 +124,24 @@ pub enum Event {
 #[derive(Debug)]
 enum State {
     ExpectGreeting,
-    ExpectReady { minor: u8 },
+    Handshake { minor: u8, step: Step },
     Traffic,
     Failed(Error),
+}
+
+/// Where a handshake is, after the greetings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The peer's READY (NULL; a PLAIN client after INITIATE).
+    Ready,
+    /// A PLAIN client's WELCOME.
+    Welcome,
+    /// A PLAIN server's HELLO.
+    Hello,
+    /// A PLAIN server waiting for [`Connection::authenticated`].
+    Authenticating,
+    /// A PLAIN server's INITIATE.
+    Initiate,
 }
 
 /// One ZMTP connection, without I/O.
@@ -134,6 +164,8 @@ pub struct Connection {
     tx: BytesMut,
     want: usize,
     timers: Timers,
+    /// The authenticator's user id for the peer.
+    user_id: Bytes,
 }
 
 /// Heartbeat deadlines; all `None` until the handshake is done and time has been given.
@@ -150,11 +182,16 @@ struct Timers {
 }
 
 impl Connection {
-    /// Starts a connection; our greeting and READY are queued for `poll_transmit` at once.
+    /// Starts a connection; our greeting (and with NULL our READY) is queued for
+    /// `poll_transmit` at once. A mechanism with credentials sends them only once the peer's
+    /// greeting shows that it speaks the same mechanism.
     pub fn new(config: Config) -> Self {
         let mut tx = BytesMut::with_capacity(128);
-        tx.extend_from_slice(&Greeting::encode(NULL_MECHANISM, false));
-        config.ready().encode(&mut tx);
+        let mechanism = &config.mechanism;
+        tx.extend_from_slice(&Greeting::encode(mechanism.name(), mechanism.as_server()));
+        if *mechanism == Mechanism::Null {
+            config.ready().encode(&mut tx);
+        }
         Connection {
             config,
             state: State::ExpectGreeting,
@@ -162,6 +199,7 @@ impl Connection {
             tx,
             want: greeting::LEN,
             timers: Timers::default(),
+            user_id: Bytes::new(),
         }
     }
 
@@ -339,9 +377,50 @@ impl Connection {
         result
     }
 
+    /// The authenticator's verdict on the credentials of [`Event::Authenticate`]: with 200
+    /// the handshake goes on; otherwise it fails with [`Error::AuthFailed`], after an ERROR
+    /// command carrying the status (400, 500) or, for 300, without one, as libzmq does.
+    /// Call [`poll_transmit`](Self::poll_transmit) after it.
+    pub fn authenticated(&mut self, reply: AuthReply) -> Result<(), Error> {
+        let State::Handshake {
+            minor,
+            step: Step::Authenticating,
+        } = self.state
+        else {
+            return Err(Error::UnexpectedCommand {
+                command: "authentication reply".into(),
+                state: "when no authentication was asked",
+            });
+        };
+        if reply.status == 200 {
+            self.user_id = reply.user_id;
+            Command::Unknown {
+                name: Bytes::from_static(b"WELCOME"),
+                data: Bytes::new(),
+            }
+            .encode(&mut self.tx);
+            self.state = State::Handshake {
+                minor,
+                step: Step::Initiate,
+            };
+            return Ok(());
+        }
+        if reply.status != 300 {
+            Command::Error {
+                reason: Bytes::from(reply.status.to_string()),
+            }
+            .encode(&mut self.tx);
+        }
+        let e = Error::AuthFailed {
+            status: reply.status,
+        };
+        self.state = State::Failed(e.clone());
+        Err(e)
+    }
+
     fn fail(&mut self, error: Error) {
         // A peer that got past the greeting speaks ZMTP 3 and understands ERROR: tell it why.
-        let handshaking = matches!(self.state, State::ExpectReady { .. });
+        let handshaking = matches!(self.state, State::Handshake { .. });
         let foreign = matches!(error, Error::PeerError { .. });
         if handshaking && !foreign {
             let reason = error.to_string();
@@ -363,39 +442,112 @@ impl Connection {
                     }
                     let raw = self.rx.split_to(greeting::LEN);
                     let greeting = Greeting::decode(raw[..].try_into().expect("64 bytes"))?;
-                    if greeting.mechanism != NULL_MECHANISM {
+                    let ours = self.config.mechanism.name();
+                    if greeting.mechanism != ours {
                         return Err(Error::MechanismMismatch {
-                            ours: NULL_MECHANISM.into(),
+                            ours: ours.into(),
                             theirs: greeting.mechanism,
                         });
                     }
-                    self.state = State::ExpectReady {
+                    let step = match &self.config.mechanism {
+                        Mechanism::PlainClient { username, password } => {
+                            let mut data = BytesMut::new();
+                            mechanism::encode_hello(&mut data, username, password);
+                            Command::Unknown {
+                                name: Bytes::from_static(b"HELLO"),
+                                data: data.freeze(),
+                            }
+                            .encode(&mut self.tx);
+                            Step::Welcome
+                        }
+                        Mechanism::PlainServer => Step::Hello,
+                        Mechanism::Null => Step::Ready,
+                    };
+                    self.state = State::Handshake {
                         minor: greeting.minor,
+                        step,
                     };
                 }
-                State::ExpectReady { minor } => {
+                State::Handshake { minor, step } => {
+                    if step == Step::Authenticating {
+                        return Ok(None); // the owner's `authenticated` moves on
+                    }
                     let Some((header, body)) = self.next_frame()? else {
                         return Ok(None);
                     };
                     if !header.is_command() {
                         return Err(Error::UnexpectedMessage);
                     }
-                    let peer = match Command::decode(body)? {
-                        Command::Ready(metadata) => self.check_peer(metadata, minor)?,
+                    let unexpected = |command: &Command| Error::UnexpectedCommand {
+                        command: String::from_utf8_lossy(command.name()).into_owned(),
+                        state: match step {
+                            Step::Ready if self.config.mechanism == Mechanism::Null => {
+                                "during the NULL handshake"
+                            }
+                            Step::Ready => "where PLAIN expects READY",
+                            Step::Welcome => "where PLAIN expects WELCOME",
+                            Step::Hello => "where PLAIN expects HELLO",
+                            Step::Initiate | Step::Authenticating => "where PLAIN expects INITIATE",
+                        },
+                    };
+                    let (name, data) = match Command::decode(body)? {
                         Command::Error { reason } => {
                             return Err(Error::PeerError {
                                 reason: String::from_utf8_lossy(&reason).into_owned(),
                             })
                         }
-                        other => {
-                            return Err(Error::UnexpectedCommand {
-                                command: String::from_utf8_lossy(other.name()).into_owned(),
-                                state: "during the NULL handshake",
-                            })
+                        Command::Ready(metadata) if step == Step::Ready => {
+                            let peer = self.check_peer(metadata, minor)?;
+                            self.state = State::Traffic;
+                            return Ok(Some(Event::Ready(peer)));
                         }
+                        Command::Unknown { name, data } => (name, data),
+                        other => return Err(unexpected(&other)),
                     };
-                    self.state = State::Traffic;
-                    return Ok(Some(Event::Ready(peer)));
+                    match (step, &name[..]) {
+                        (Step::Welcome, b"WELCOME") => {
+                            if !data.is_empty() {
+                                return Err(Error::MalformedCommand {
+                                    command: "WELCOME".into(),
+                                    reason: "PLAIN's WELCOME carries nothing",
+                                });
+                            }
+                            let mut metadata = BytesMut::new();
+                            self.config.metadata().encode(&mut metadata);
+                            Command::Unknown {
+                                name: Bytes::from_static(b"INITIATE"),
+                                data: metadata.freeze(),
+                            }
+                            .encode(&mut self.tx);
+                            self.state = State::Handshake {
+                                minor,
+                                step: Step::Ready,
+                            };
+                        }
+                        (Step::Hello, b"HELLO") => {
+                            let (username, password) = mechanism::parse_hello(data)?;
+                            self.state = State::Handshake {
+                                minor,
+                                step: Step::Authenticating,
+                            };
+                            return Ok(Some(Event::Authenticate(AuthRequest {
+                                mechanism: "PLAIN",
+                                credentials: vec![username, password],
+                            })));
+                        }
+                        (Step::Initiate, b"INITIATE") => {
+                            let metadata =
+                                Metadata::decode(data).map_err(|_| Error::MalformedCommand {
+                                    command: "INITIATE".into(),
+                                    reason: "malformed metadata",
+                                })?;
+                            let peer = self.check_peer(metadata, minor)?;
+                            self.config.ready().encode(&mut self.tx);
+                            self.state = State::Traffic;
+                            return Ok(Some(Event::Ready(peer)));
+                        }
+                        _ => return Err(unexpected(&Command::Unknown { name, data })),
+                    }
                 }
                 State::Traffic => {
                     let Some((header, body)) = self.next_frame()? else {
@@ -499,6 +651,7 @@ impl Connection {
             identity,
             minor_version: minor,
             metadata,
+            user_id: self.user_id.clone(),
         })
     }
 }

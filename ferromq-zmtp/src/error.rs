@@ -94,6 +94,12 @@ pub enum Error {
         /// The reason it gave, lossily decoded as UTF-8.
         reason: String,
     },
+    /// The authenticator refused the peer with this ZAP status (300, 400 or 500).
+    #[error("authentication refused the peer (status {status})")]
+    AuthFailed {
+        /// The ZAP status code.
+        status: u16,
+    },
 }
 
 /// libzmq's `ZMQ_PROTOCOL_ERROR_ZMTP_*` numbers, which its monitor gives as the value of a
@@ -163,7 +169,8 @@ impl Error {
             | Error::ReservedFlags { .. }
             | Error::FrameTooLarge { .. }
             | Error::HeartbeatExpired
-            | Error::PeerError { .. } => UNSPECIFIED,
+            | Error::PeerError { .. }
+            | Error::AuthFailed { .. } => UNSPECIFIED,
         }
     }
 }
