@@ -27,16 +27,18 @@ static SOCKETS: Pool<CSocket> = Pool::new(SOCKET_TAG);
 /// `ZMQ_IPV4ONLY`, the deprecated inverse of `ZMQ_IPV6`.
 const ZMQ_IPV4ONLY: c_int = 31;
 
-/// Options libzmq reads whose work ferromq does not do yet (security, `ZMQ_USE_FD`,
+/// Options libzmq reads whose work ferromq does not do yet (CURVE, `ZMQ_USE_FD`,
 /// `ZMQ_INVERT_MATCHING`): read as libzmq's defaults; setting anything but the default is
 /// refused with `EINVAL`, since going on without doing it would mislead.
 const NOT_YET: &[(c_int, c_int)] = &[
-    (44, 0),  // ZMQ_PLAIN_SERVER
     (47, 0),  // ZMQ_CURVE_SERVER
     (74, 0),  // ZMQ_INVERT_MATCHING
     (89, -1), // ZMQ_USE_FD
-    (93, 0),  // ZMQ_ZAP_ENFORCE_DOMAIN
 ];
+
+/// Byte options that libzmq reads back as C strings, with a NUL after them (pyzmq strips it):
+/// `ZMQ_PLAIN_USERNAME`, `ZMQ_PLAIN_PASSWORD`, `ZMQ_ZAP_DOMAIN`.
+const READ_AS_STRING: &[c_int] = &[45, 46, 55];
 
 pub(crate) struct CSocket {
     pub(crate) socket: Socket,
@@ -573,7 +575,14 @@ pub unsafe extern "C" fn zmq_getsockopt(
         }
         // SAFETY: not null, and the caller passes a readable `size_t`.
         let room = unsafe { *optvallen };
-        let value = read_option(c, option)?;
+        let value = match read_option(c, option)? {
+            OptionValue::Bytes(b) if READ_AS_STRING.contains(&option) => {
+                let mut text = b.to_vec();
+                text.push(0);
+                OptionValue::Bytes(text.into())
+            }
+            value => value,
+        };
         let out: Vec<u8> = match value {
             OptionValue::Int(v) => v.to_ne_bytes().to_vec(),
             OptionValue::Bool(v) => i32::from(v).to_ne_bytes().to_vec(),

@@ -142,9 +142,25 @@ fn options_follow_libzmqs_sizes_and_readability() {
         len = 4;
         assert_eq!(zmq_getsockopt(s, 42, p, &mut len), 0);
         assert_eq!(v, 1);
-        // PLAIN_SERVER cannot be switched on before ferromq has PLAIN.
+        // PLAIN: the server switch sets ZMQ_MECHANISM; a user name reads back with its NUL
+        // and makes a client; CURVE_SERVER cannot be switched on before ferromq has CURVE.
         let one: c_int = 1;
-        assert_eq!(zmq_setsockopt(s, 44, (&one as *const c_int).cast(), 4), -1);
+        assert_eq!(zmq_setsockopt(s, 44, (&one as *const c_int).cast(), 4), 0);
+        len = 4;
+        assert_eq!(zmq_getsockopt(s, 43, p, &mut len), 0);
+        assert_eq!(v, 1, "ZMQ_PLAIN");
+        assert_eq!(zmq_setsockopt(s, 45, c"admin".as_ptr().cast(), 5), 0);
+        len = buf.len();
+        assert_eq!(zmq_getsockopt(s, 45, buf.as_mut_ptr().cast(), &mut len), 0);
+        assert_eq!(&buf[..len], b"admin\0");
+        len = 4;
+        assert_eq!(zmq_getsockopt(s, 44, p, &mut len), 0);
+        assert_eq!(v, 0, "a client now");
+        assert_eq!(zmq_setsockopt(s, 45, std::ptr::null(), 0), 0);
+        len = 4;
+        assert_eq!(zmq_getsockopt(s, 43, p, &mut len), 0);
+        assert_eq!(v, 0, "back to ZMQ_NULL");
+        assert_eq!(zmq_setsockopt(s, 47, (&one as *const c_int).cast(), 4), -1);
         assert_eq!(errno(), libc::EINVAL);
         // A string reads with its NUL.
         assert_eq!(zmq_bind(s, c"inproc://abi-options".as_ptr()), 0);

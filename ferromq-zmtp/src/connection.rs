@@ -28,6 +28,10 @@ pub struct Config {
     pub heartbeat: Option<Heartbeat>,
     /// The security mechanism, with its credentials (NULL unless set).
     pub mechanism: Mechanism,
+    /// With NULL: ask the authenticator about the peer ([`Event::Authenticate`]) before
+    /// sending READY, as libzmq does on either side when `zap_domain` is set. PLAIN servers
+    /// always ask.
+    pub null_authenticates: bool,
 }
 
 /// ZMTP heartbeating (RFC 37 PING / PONG), with libzmq's meaning of its three options.
@@ -53,6 +57,7 @@ impl Config {
             properties: Metadata::new(),
             heartbeat: None,
             mechanism: Mechanism::Null,
+            null_authenticates: false,
         }
     }
 
@@ -138,7 +143,8 @@ enum Step {
     Welcome,
     /// A PLAIN server's HELLO.
     Hello,
-    /// A PLAIN server waiting for [`Connection::authenticated`].
+    /// A PLAIN server, or NULL asking about its peer, waiting for
+    /// [`Connection::authenticated`].
     Authenticating,
     /// A PLAIN server's INITIATE.
     Initiate,
@@ -189,7 +195,7 @@ impl Connection {
         let mut tx = BytesMut::with_capacity(128);
         let mechanism = &config.mechanism;
         tx.extend_from_slice(&Greeting::encode(mechanism.name(), mechanism.as_server()));
-        if *mechanism == Mechanism::Null {
+        if *mechanism == Mechanism::Null && !config.null_authenticates {
             config.ready().encode(&mut tx);
         }
         Connection {
@@ -394,15 +400,18 @@ impl Connection {
         };
         if reply.status == 200 {
             self.user_id = reply.user_id;
-            Command::Unknown {
-                name: Bytes::from_static(b"WELCOME"),
-                data: Bytes::new(),
-            }
-            .encode(&mut self.tx);
-            self.state = State::Handshake {
-                minor,
-                step: Step::Initiate,
+            let step = if self.config.mechanism == Mechanism::Null {
+                self.config.ready().encode(&mut self.tx);
+                Step::Ready
+            } else {
+                Command::Unknown {
+                    name: Bytes::from_static(b"WELCOME"),
+                    data: Bytes::new(),
+                }
+                .encode(&mut self.tx);
+                Step::Initiate
             };
+            self.state = State::Handshake { minor, step };
             return Ok(());
         }
         if reply.status != 300 {
@@ -461,6 +470,16 @@ impl Connection {
                             Step::Welcome
                         }
                         Mechanism::PlainServer => Step::Hello,
+                        Mechanism::Null if self.config.null_authenticates => {
+                            self.state = State::Handshake {
+                                minor: greeting.minor,
+                                step: Step::Authenticating,
+                            };
+                            return Ok(Some(Event::Authenticate(AuthRequest {
+                                mechanism: "NULL",
+                                credentials: Vec::new(),
+                            })));
+                        }
                         Mechanism::Null => Step::Ready,
                     };
                     self.state = State::Handshake {
@@ -490,6 +509,9 @@ impl Connection {
                             Step::Initiate | Step::Authenticating => "where PLAIN expects INITIATE",
                         },
                     };
+                    if let Some(reason) = libzmq_plain_error(&self.config.mechanism, &body) {
+                        return Err(Error::PeerError { reason });
+                    }
                     let (name, data) = match Command::decode(body)? {
                         Command::Error { reason } => {
                             return Err(Error::PeerError {
@@ -654,6 +676,21 @@ impl Connection {
             user_id: self.user_id.clone(),
         })
     }
+}
+
+/// The reason of the ERROR a libzmq PLAIN server sends a PLAIN client. libzmq (to 4.3.5 at
+/// least) spells the command's name as the C string `"\x05ERROR"`, whose hex escape takes
+/// the `E` in: the command starts `0x5e "RROR"`, which its own clients expect and no other
+/// implementation sends. We send the ERROR RFC 23 defines and take libzmq's as the ERROR it
+/// means, so that a refused login reads as the status it carries.
+fn libzmq_plain_error(mechanism: &Mechanism, body: &[u8]) -> Option<String> {
+    if !matches!(mechanism, Mechanism::PlainClient { .. }) {
+        return None;
+    }
+    let rest = body.strip_prefix(b"\x5eRROR")?;
+    let (&len, reason) = rest.split_first()?;
+    let reason = reason.get(..usize::from(len))?;
+    Some(String::from_utf8_lossy(reason).into_owned())
 }
 
 /// Whether `input` starts with a whole message frame of at most `max` bytes: its MORE flag,

@@ -78,6 +78,16 @@ pub struct AuthRequest {
     pub credentials: Vec<Bytes>,
 }
 
+impl AuthRequest {
+    /// A request about a peer speaking `mechanism` with these credentials.
+    pub fn new(mechanism: &'static str, credentials: Vec<Bytes>) -> Self {
+        AuthRequest {
+            mechanism,
+            credentials,
+        }
+    }
+}
+
 impl std::fmt::Debug for AuthRequest {
     /// The mechanism and how many credentials, never their bytes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

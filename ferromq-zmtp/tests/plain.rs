@@ -1,5 +1,6 @@
 //! The PLAIN handshake (RFC 24) between two connections in memory: admitted, refused with
-//! each ZAP status, mismatched mechanisms, malformed HELLOs, and any split of the input.
+//! each ZAP status, mismatched mechanisms, malformed HELLOs, and any split of the input; and
+//! NULL asking its authenticator, as libzmq does when `zap_domain` is set.
 
 use bytes::{Bytes, BytesMut};
 use ferromq_zmtp::{
@@ -34,7 +35,13 @@ struct Seen {
 fn deliver(from: &mut Connection, to: &mut Connection, chunk: usize, seen: &mut Seen) {
     let mut wire = BytesMut::new();
     from.poll_transmit(&mut wire);
-    for piece in wire.chunks(chunk.max(1)) {
+    // With nothing new, still decode what waits (input left while authenticating).
+    let pieces: Vec<&[u8]> = if wire.is_empty() {
+        vec![&[]]
+    } else {
+        wire.chunks(chunk.max(1)).collect()
+    };
+    for piece in pieces {
         to.feed(piece);
         loop {
             match to.poll_event() {
@@ -72,8 +79,11 @@ fn handshake_keep(
             _ => None,
         });
         if let Some(request) = asked {
-            assert_eq!(request.mechanism, "PLAIN");
-            let right = request.credentials == [&b"admin"[..], b"secret"];
+            let right = match request.mechanism {
+                "PLAIN" => request.credentials == [&b"admin"[..], b"secret"],
+                "NULL" => request.credentials.is_empty(),
+                other => panic!("asked about {other}"),
+            };
             let reply = AuthReply {
                 status: if right { status } else { 400 },
                 user_id: Bytes::from_static(b"user-admin"),
@@ -213,4 +223,84 @@ proptest! {
         prop_assert_eq!(&ss.error, &sw.error);
         prop_assert_eq!(ready(&ss).is_some(), status == 200);
     }
+}
+
+fn null(socket_type: SocketType, authenticates: bool) -> Connection {
+    let mut config = Config::new(socket_type);
+    config.null_authenticates = authenticates;
+    Connection::new(config)
+}
+
+#[test]
+fn null_with_an_authenticator_sends_ready_only_once_admitted() {
+    // Nothing but the greeting goes out before the verdict.
+    let mut s = null(SocketType::Router, true);
+    let mut wire = BytesMut::new();
+    s.poll_transmit(&mut wire);
+    assert_eq!(wire.len(), 64, "the greeting alone");
+
+    let (mut c, mut s) = (
+        null(SocketType::Dealer, false),
+        null(SocketType::Router, true),
+    );
+    let (cs, ss) = handshake_keep(&mut c, &mut s, 200, usize::MAX);
+    assert_eq!((&cs.error, &ss.error), (&None, &None));
+    assert!(ss.events.iter().any(|e| matches!(
+        e,
+        Event::Authenticate(r) if r.mechanism == "NULL" && r.credentials.is_empty()
+    )));
+    assert_eq!(
+        &ready(&ss).expect("server ready").user_id[..],
+        b"user-admin"
+    );
+    assert!(ready(&cs).is_some() && c.is_established() && s.is_established());
+
+    for (status, told) in [(300, None), (400, Some("400")), (500, Some("500"))] {
+        let (cs, ss) = handshake(
+            null(SocketType::Dealer, false),
+            null(SocketType::Router, true),
+            status,
+            1,
+        );
+        assert_eq!(ss.error, Some(Error::AuthFailed { status }));
+        assert!(ready(&cs).is_none() && ready(&ss).is_none());
+        let told = told.map(|r| Error::PeerError { reason: r.into() });
+        assert_eq!(cs.error, told, "status {status}");
+    }
+}
+
+#[test]
+fn libzmqs_misspelt_plain_error_reads_as_the_status_it_carries() {
+    // libzmq's PLAIN server writes ERROR's name as the C string "\x05ERROR", whose hex
+    // escape swallows the E: its 400 arrives as 0x5e "RROR" 3 "400".
+    let mut c = client(b"guess");
+    let mut greeting = BytesMut::new();
+    server().poll_transmit(&mut greeting);
+    c.feed(&greeting);
+    assert!(
+        matches!(c.poll_event(), Ok(None)),
+        "HELLO sent, WELCOME awaited"
+    );
+    c.feed(b"\x04\x09\x5eRROR\x03400");
+    assert_eq!(
+        c.poll_event(),
+        Err(Error::PeerError {
+            reason: "400".into()
+        })
+    );
+    // The same bytes are not an ERROR to a server, nor one whose length runs past the end.
+    let mut s = server();
+    s.feed(&{
+        let mut g = BytesMut::new();
+        client(b"x").poll_transmit(&mut g);
+        g
+    });
+    let _ = s.poll_event();
+    s.feed(b"\x04\x09\x5eRROR\x03400");
+    assert!(!matches!(s.poll_event(), Err(Error::PeerError { .. })));
+    let mut c = client(b"guess");
+    c.feed(&greeting);
+    let _ = c.poll_event();
+    c.feed(b"\x04\x08\x5eRROR\x03400"[..10].as_ref());
+    assert!(!matches!(c.poll_event(), Err(Error::PeerError { .. })));
 }

@@ -12,13 +12,14 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use bytes::Bytes;
 use event_listener::Event;
 use tokio::sync::{watch, Notify};
 
-use crate::engine::{Attached, Io, Owner, ReadSide, Slot};
+use crate::context::ContextInner;
+use crate::engine::{Attached, Io, Owner, ReadSide, Slot, ZapCall};
 use crate::message::Outgoing;
 use crate::message::Properties;
 use crate::monitor::Monitors;
@@ -52,6 +53,9 @@ pub(crate) struct SocketCore {
     /// Messages from tcp and ipc peers carry their peer's properties
     /// (`Socket::set_message_properties`), from the next connection on.
     pub keep_properties: AtomicBool,
+    /// The context, where the ZAP handler is looked up (weak: the context holds its sockets'
+    /// cores through their connections' tasks).
+    context: Weak<ContextInner>,
 }
 
 pub(crate) struct State {
@@ -71,7 +75,11 @@ fn next_peer_id() -> PeerId {
 }
 
 impl SocketCore {
-    pub fn new(socket_type: SocketType, io: Io) -> Result<Arc<SocketCore>> {
+    pub fn new(
+        socket_type: SocketType,
+        io: Io,
+        context: Weak<ContextInner>,
+    ) -> Result<Arc<SocketCore>> {
         let options = Options::default();
         let pattern = Pattern::new(socket_type)?;
         let inbox = Inbox::new(matches!(pattern, Pattern::Pub(_) | Pattern::Xpub(_)));
@@ -97,6 +105,7 @@ impl SocketCore {
             app_polling: AtomicBool::new(false),
             signal: OnceLock::new(),
             keep_properties: AtomicBool::new(false),
+            context,
         }))
     }
 
@@ -551,6 +560,21 @@ fn admit(
 }
 
 impl Owner for SocketCore {
+    fn zap(&self, request: Vec<Bytes>) -> Option<ZapCall> {
+        let context = self.context.upgrade()?;
+        if !context.inproc.is_bound(crate::zap::NAME) {
+            return None;
+        }
+        // One DEALER per request, as libzmq has one pipe per connection: replies cannot be
+        // crossed, and a request id of "1" is always right.
+        let client = crate::Socket::new(context, SocketType::Dealer).ok()?;
+        client.set_linger(0).ok()?;
+        client.connect(crate::zap::ENDPOINT).ok()?;
+        Some(Box::pin(async move {
+            client.send_async(request).await.ok()?;
+            client.recv_async().await.ok().map(Message::into_frames)
+        }))
+    }
     fn socket_type(&self) -> SocketType {
         self.socket_type
     }

@@ -44,7 +44,7 @@
 //!  pipe/        wire (encoded batches), inproc (moved messages), the raw stream
 //!     │
 //!     ▼
-//!  leaf         message, options, error, endpoint, monitor, keys: data every layer may use
+//!  leaf         message, options, error, endpoint, monitor, keys, zap: data every layer may use
 //!  ferromq-zmtp greeting, handshake, frames, commands, Z85, keys: the sans-IO wire protocol
 //! ```
 //!
@@ -158,6 +158,7 @@ mod proxy;
 mod routing;
 mod socket;
 mod transport;
+pub mod zap;
 
 pub use bytes::Bytes;
 pub use context::Context;

@@ -40,7 +40,8 @@ pub enum EventKind {
     HandshakeSucceeded,
     /// A handshake failed on a protocol error (bad greeting, incompatible socket type ...).
     HandshakeFailedProtocol,
-    /// A handshake failed authentication (PLAIN, CURVE; not before those mechanisms exist).
+    /// A handshake failed authentication (value: the ZAP status code, on the server and on
+    /// a client the server's ERROR told).
     HandshakeFailedAuth,
 }
 
@@ -108,6 +109,20 @@ pub enum Cause {
     /// The socket refused the peer (a second peer of a PAIR, a routing id in use).
     #[error("refused by the socket's pattern")]
     Refused,
+    /// The authenticator refused: on a server, the ZAP handler's status for the peer; on a
+    /// client, the status the server's ERROR command carried (300, 400 or 500).
+    #[error("refused by the authenticator (ZAP status {status})")]
+    Unauthorized {
+        /// The ZAP status code.
+        status: u16,
+    },
+    /// A PLAIN server (or a NULL one with `zap_domain` and `zap_enforce_domain`) has no ZAP
+    /// handler bound at `inproc://zeromq.zap.01` to ask.
+    #[error("no ZAP handler is bound at inproc://zeromq.zap.01")]
+    NoAuthenticator,
+    /// The ZAP handler's reply was malformed.
+    #[error("{0}")]
+    ZapReply(crate::zap::ReplyError),
 }
 
 /// The events of one socket, from the moment [`Socket::monitor`](crate::Socket::monitor) was

@@ -118,7 +118,7 @@ impl Bound {
 impl Socket {
     pub(crate) fn new(context: Arc<ContextInner>, socket_type: SocketType) -> Result<Socket> {
         Ok(Socket {
-            core: SocketCore::new(socket_type, context.io())?,
+            core: SocketCore::new(socket_type, context.io(), Arc::downgrade(&context))?,
             endpoints: Mutex::new(Vec::new()),
             rx: Mutex::new(RxCache::default()),
             rcvmore: std::sync::atomic::AtomicBool::new(false),
@@ -848,7 +848,6 @@ impl Socket {
             SocketOption::Events => OptionValue::Int(self.events()?.bits().into()),
             SocketOption::Fd => OptionValue::Int(self.fd()?),
             SocketOption::ThreadSafe => OptionValue::Int(0),
-            SocketOption::Mechanism => OptionValue::Int(0),
             SocketOption::LastEndpoint => {
                 OptionValue::String(self.last_endpoint().unwrap_or_default())
             }
@@ -924,6 +923,57 @@ macro_rules! option_accessors {
 
 impl Socket {
     options::option_rows!(option_accessors);
+}
+
+/// Security: the typed forms of the PLAIN and ZAP options. ZAP's handler is whatever the
+/// application binds at [`zap::ENDPOINT`](crate::zap::ENDPOINT) in the same context.
+impl Socket {
+    /// `ZMQ_PLAIN_SERVER`: `true` makes this socket a PLAIN server (RFC 24) for connections
+    /// made after it: each client's user name and password go to the ZAP handler, and while
+    /// none is bound every client is refused. `false` goes back to NULL.
+    ///
+    /// ```
+    /// use ferromq::{Context, SocketOption, OptionValue, SocketType};
+    ///
+    /// let ctx = Context::new();
+    /// let server = ctx.socket(SocketType::Rep)?;
+    /// server.set_plain_server(true)?;
+    /// assert_eq!(server.get_option(SocketOption::Mechanism)?, OptionValue::Int(1));
+    /// # Ok::<(), ferromq::Error>(())
+    /// ```
+    pub fn set_plain_server(&self, on: bool) -> Result<()> {
+        self.set_option(SocketOption::PlainServer, on)
+    }
+
+    /// `ZMQ_PLAIN_USERNAME` and `ZMQ_PLAIN_PASSWORD` together: makes this socket a PLAIN
+    /// client that logs in with these (each at most 255 bytes). PLAIN sends them in clear
+    /// text: use it only where the network is trusted not to be read.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the one longer than 255 bytes.
+    pub fn set_plain_credentials(
+        &self,
+        username: impl AsRef<[u8]>,
+        password: impl AsRef<[u8]>,
+    ) -> Result<()> {
+        let (username, password) = (username.as_ref(), password.as_ref());
+        // Both checked before either is kept.
+        for (option, value) in [
+            (SocketOption::PlainUsername, username),
+            (SocketOption::PlainPassword, password),
+        ] {
+            option.spec().accept(self.socket_type(), value.into())?;
+        }
+        self.set_option(SocketOption::PlainUsername, username)?;
+        self.set_option(SocketOption::PlainPassword, password)
+    }
+
+    /// `ZMQ_ZAP_DOMAIN`: the domain this socket names in its ZAP requests (at most 255
+    /// bytes). With NULL, a domain makes this socket ask the ZAP handler about every peer
+    /// (admitting them all while none is bound, unless `zap_enforce_domain` is set).
+    pub fn set_zap_domain(&self, domain: impl AsRef<[u8]>) -> Result<()> {
+        self.set_option(SocketOption::ZapDomain, domain.as_ref())
+    }
 }
 
 /// How [`Socket::sleep_until_rung`] ended, when no error ended it.

@@ -18,7 +18,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("pipe", &["pipe"]),
     (
         "leaf",
-        &["error", "message", "endpoint", "options", "monitor", "keys"],
+        &[
+            "error", "message", "endpoint", "options", "monitor", "keys", "zap",
+        ],
     ),
 ];
 

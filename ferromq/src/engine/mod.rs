@@ -13,7 +13,7 @@ pub(crate) mod owner;
 pub(crate) mod reader;
 mod runtime;
 
-pub(crate) use owner::{signalled, Attached, Owner, Slot};
+pub(crate) use owner::{signalled, Attached, Owner, Slot, ZapCall};
 pub(crate) use reader::{AppPoll, Pumped, ReadSide, Woken};
 pub(crate) use runtime::{Io, TaskCount};
 
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use ferromq_zmtp::{Config, Connection, Event};
+use ferromq_zmtp::{AuthReply, Config, Connection, Event};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::watch;
@@ -33,6 +33,7 @@ use tokio::time::Instant;
 use crate::message::Properties;
 use crate::monitor::{Cause, EventKind};
 use crate::pipe::{Batch, OutPipe, RawStream, Taken};
+use crate::zap;
 use reader::GRACE;
 
 /// How a connection ended.
@@ -61,6 +62,8 @@ pub(crate) async fn run<H: Owner>(
     config.identity = opts.routing_id.clone();
     config.max_msg_size = opts.max_msg_size();
     config.heartbeat = opts.heartbeat();
+    config.mechanism = opts.security.mechanism();
+    config.null_authenticates = opts.security.null_asks_zap();
     let mut conn = Connection::new(config);
 
     let deadline = opts.handshake_ivl().map(|d| Instant::now() + d);
@@ -71,14 +74,23 @@ pub(crate) async fn run<H: Owner>(
     let failed = |cause: Cause| {
         let (kind, value) = match &cause {
             Cause::Protocol(e) => (EventKind::HandshakeFailedProtocol, e.zmtp_code().into()),
+            Cause::ZapReply(e) => (EventKind::HandshakeFailedProtocol, e.code().into()),
+            Cause::Unauthorized { status } => (EventKind::HandshakeFailedAuth, (*status).into()),
+            Cause::NoAuthenticator => (EventKind::HandshakeFailedNoDetail, EFAULT),
             _ => (EventKind::HandshakeFailedNoDetail, 0),
         };
+        // As in libzmq, a client the server refused (its ERROR carried the status) does not
+        // try again: the same credentials would be refused again.
+        let end = match cause {
+            Cause::Unauthorized { .. } => End::Closed,
+            _ => End::Lost,
+        };
         core.monitors().emit_cause(kind, endpoint, value, cause);
-        End::Lost
+        end
     };
     let mut watch_closing = true;
     let peer = {
-        let mut handshake = std::pin::pin!(handshake(&mut conn, &mut rd, &wr));
+        let mut handshake = std::pin::pin!(handshake(&*core, &opts, &mut conn, &mut rd, &wr));
         loop {
             tokio::select! {
                 r = &mut handshake => break match r {
@@ -99,9 +111,11 @@ pub(crate) async fn run<H: Owner>(
         }
     };
 
-    let properties = core
-        .keeps_properties()
-        .then(|| Arc::new(peer_properties(&peer, &raw)));
+    let (peer, zap) = peer;
+    // An authenticated peer's messages say who it is, whether or not the socket keeps
+    // properties otherwise.
+    let properties = (core.keeps_properties() || zap.is_some())
+        .then(|| Arc::new(peer_properties(&peer, &raw, zap.as_ref())));
     let Some(attached) = core.attach(slot, &peer.identity, peer.minor_version, properties) else {
         core.monitors().emit_cause(
             EventKind::HandshakeFailedNoDetail,
@@ -176,29 +190,74 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Exchanges greetings and READY; the error says why the peer could not be joined.
-async fn handshake(
+/// libzmq's value for a PLAIN server (or an enforcing NULL one) with no ZAP handler.
+const EFAULT: u64 = 14;
+
+/// Exchanges greetings, the mechanism's commands and READY, asking the ZAP handler when the
+/// mechanism does; the error says why the peer could not be joined. With the peer, the ZAP
+/// handler's reply, if one was asked.
+async fn handshake<H: Owner>(
+    core: &H,
+    opts: &crate::options::Options,
     conn: &mut Connection,
     rd: &mut ReadInterest,
     wr: &Writer,
-) -> Result<ferromq_zmtp::PeerInfo, Cause> {
+) -> Result<(ferromq_zmtp::PeerInfo, Option<zap::Reply>), Cause> {
     rd.watch().map_err(io_cause)?;
     let mut out = BytesMut::new();
+    let mut zap_reply = None;
     loop {
         if conn.poll_transmit(&mut out) > 0 {
             wr.write_all(&out).await.map_err(io_cause)?;
             out.clear();
         }
         match conn.poll_event() {
-            Ok(Some(Event::Ready(peer))) => return Ok(peer),
+            Ok(Some(Event::Ready(peer))) => {
+                // A PLAIN server's READY is queued with this event: it must go before any
+                // message does.
+                if conn.poll_transmit(&mut out) > 0 {
+                    wr.write_all(&out).await.map_err(io_cause)?;
+                }
+                return Ok((peer, zap_reply));
+            }
+            Ok(Some(Event::Authenticate(request))) => {
+                let reply = authenticate(core, opts, &rd.raw, &request).await?;
+                let verdict = conn.authenticated(AuthReply {
+                    status: reply.as_ref().map_or(200, |r| r.status),
+                    user_id: reply
+                        .as_ref()
+                        .map(|r| r.user_id.clone())
+                        .unwrap_or_default(),
+                });
+                zap_reply = reply;
+                if let Err(e) = verdict {
+                    // The ERROR command for 400 and 500, then close.
+                    if conn.poll_transmit(&mut out) > 0 {
+                        let _ = wr.write_all(&out).await;
+                    }
+                    return Err(match e {
+                        ferromq_zmtp::Error::AuthFailed { status } => {
+                            Cause::Unauthorized { status }
+                        }
+                        other => Cause::Protocol(other),
+                    });
+                }
+                continue;
+            }
             Ok(Some(_)) => continue,
-            Ok(None) => {}
+            Ok(None) => {
+                // What decoding queued (a PLAIN HELLO after the greeting ...) goes out before
+                // we wait for the answer.
+                if conn.has_transmit() {
+                    continue;
+                }
+            }
             Err(e) => {
                 // Tell the peer why (an ERROR command), then give up on it.
                 if conn.poll_transmit(&mut out) > 0 {
                     let _ = wr.write_all(&out).await;
                 }
-                return Err(Cause::Protocol(e));
+                return Err(refusal(e));
             }
         }
         let buf = conn.read_buf();
@@ -217,16 +276,59 @@ async fn handshake(
     }
 }
 
-/// What messages from this peer carry: its READY properties, and the address it connects
-/// from (tcp), as libzmq names them.
-fn peer_properties(peer: &ferromq_zmtp::PeerInfo, raw: &RawStream) -> Properties {
+/// A handshake's protocol error as its cause: an ERROR command from the peer carrying a ZAP
+/// status ("300", "400", "500", as libzmq's servers send) is the server refusing us.
+fn refusal(e: ferromq_zmtp::Error) -> Cause {
+    if let ferromq_zmtp::Error::PeerError { reason } = &e {
+        if let Ok(status @ (300 | 400 | 500)) = reason.parse::<u16>() {
+            if reason.len() == 3 {
+                return Cause::Unauthorized { status };
+            }
+        }
+    }
+    Cause::Protocol(e)
+}
+
+/// Asks the ZAP handler about a peer, as libzmq 4.3.5 does. `Ok(None)`: admitted without
+/// asking, because no handler is bound and the mechanism admits then (NULL unless
+/// `zap_enforce_domain`).
+async fn authenticate<H: Owner>(
+    core: &H,
+    opts: &crate::options::Options,
+    raw: &RawStream,
+    request: &ferromq_zmtp::AuthRequest,
+) -> Result<Option<zap::Reply>, Cause> {
+    let security = &opts.security;
+    let address = raw.peer_ip().map(|ip| ip.to_string()).unwrap_or_default();
+    let frames = zap::request(&security.zap_domain, &address, &opts.routing_id, request);
+    let Some(call) = core.zap(frames) else {
+        return match request.mechanism {
+            "NULL" if !security.zap_enforce_domain => Ok(None),
+            _ => Err(Cause::NoAuthenticator),
+        };
+    };
+    let reply = call.await.ok_or(Cause::Closed)?;
+    zap::parse_reply(&reply).map(Some).map_err(Cause::ZapReply)
+}
+
+/// What messages from this peer carry, as libzmq gathers it (the first of a name wins): the
+/// address it connects from (tcp), what the ZAP handler said of it (`User-Id` and the reply's
+/// metadata), then its own READY properties.
+fn peer_properties(
+    peer: &ferromq_zmtp::PeerInfo,
+    raw: &RawStream,
+    zap: Option<&zap::Reply>,
+) -> Properties {
     let address = raw.peer_ip().map(|ip| ip.to_string());
     let address = address.as_ref().map(|a| ("Peer-Address", a.as_bytes()));
+    let user = zap.map(|z| ("User-Id", &z.user_id[..]));
+    let zap_metadata = zap.into_iter().flat_map(|z| z.metadata.iter());
     Properties::new(
-        peer.metadata
-            .iter()
-            .map(|(name, value)| (name, &value[..]))
-            .chain(address),
+        address.into_iter().chain(user).chain(
+            zap_metadata
+                .chain(peer.metadata.iter())
+                .map(|(name, value)| (name, &value[..])),
+        ),
     )
 }
 

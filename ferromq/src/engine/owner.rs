@@ -14,6 +14,11 @@ use crate::options::Options;
 use crate::pipe::{OutPipe, PeerId, PipeEnd, Pipes};
 use crate::{Message, SocketType};
 
+/// A question to the ZAP handler under way: the reply's frames, or `None` if the request
+/// could not be made or answered (the context is ending).
+pub(crate) type ZapCall =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<Vec<Bytes>>> + Send>>;
+
 /// The socket a connection belongs to.
 pub(crate) trait Owner: PipeEnd + Sized + Send + Sync + 'static {
     /// Its type, for the handshake (Socket-Type, which peers may talk to it, whether it takes
@@ -21,6 +26,9 @@ pub(crate) trait Owner: PipeEnd + Sized + Send + Sync + 'static {
     fn socket_type(&self) -> SocketType;
     /// Its options now.
     fn options(&self) -> Options;
+    /// Sends a ZAP request (its frames, see [`crate::zap`]) to the handler bound in the
+    /// socket's context; `None` when none is bound.
+    fn zap(&self, request: Vec<Bytes>) -> Option<ZapCall>;
     /// Where connection events go.
     fn monitors(&self) -> &Monitors;
     /// The I/O thread its connections run on.

@@ -13,6 +13,7 @@ use bytes::Bytes;
 
 use crate::{Error, Result, SocketType};
 
+mod security;
 mod table;
 
 pub use table::SocketOption;

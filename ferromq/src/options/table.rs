@@ -177,12 +177,15 @@ macro_rules! options_table {
         #[derive(Debug, Clone)]
         pub(crate) struct Options {
             $(pub $field: field_type!($kind),)*
+            /// The mechanism, its credentials and ZAP's domain, which decide each other.
+            pub security: super::security::Security,
         }
 
         impl Default for Options {
             fn default() -> Self {
                 Options {
                     $($field: $default,)*
+                    security: Default::default(),
                 }
             }
         }
@@ -198,7 +201,7 @@ macro_rules! options_table {
                         }
                         None => false,
                     },)*
-                    _ => false,
+                    _ => self.security.store(option, value),
                 }
             }
 
@@ -206,7 +209,7 @@ macro_rules! options_table {
             pub fn load(&self, option: SocketOption) -> Option<OptionValue> {
                 match option {
                     $(SocketOption::$variant => Some(self.$field.to_value()),)*
-                    _ => None,
+                    _ => self.security.load(option),
                 }
             }
         }
@@ -387,8 +390,29 @@ macro_rules! option_rows {
         Fd(fd) ZMQ_FD = 14, int = -1, ANY, ALL, ReadOnly;
         /// `ZMQ_THREAD_SAFE`: 0, as for each of libzmq's classic socket types.
         ThreadSafe(thread_safe) ZMQ_THREAD_SAFE = 81, int = 0, ANY, ALL, ReadOnly;
-        /// `ZMQ_MECHANISM`: the security mechanism, 0 (`ZMQ_NULL`).
+        /// `ZMQ_MECHANISM`: the security mechanism the options set, 0 (`ZMQ_NULL`) or 1
+        /// (`ZMQ_PLAIN`).
         Mechanism(mechanism) ZMQ_MECHANISM = 43, int = 0, ANY, ALL, ReadOnly;
+        /// `ZMQ_PLAIN_SERVER`: 1 makes this socket a PLAIN server, which asks the ZAP handler
+        /// about every client's user name and password (and refuses every client while none
+        /// is bound); 0 goes back to NULL. See [`Socket::set_plain_server`](crate::Socket::set_plain_server).
+        PlainServer(plain_server) ZMQ_PLAIN_SERVER = 44, bool = false, ANY, ALL, ReadWrite;
+        /// `ZMQ_PLAIN_USERNAME`: makes this socket a PLAIN client with this user name (up to
+        /// 255 bytes; empty goes back to NULL).
+        PlainUsername(plain_username) ZMQ_PLAIN_USERNAME = 45,
+            bytes = Bytes::new(), within(0, 255), ALL, ReadWrite;
+        /// `ZMQ_PLAIN_PASSWORD`: makes this socket a PLAIN client with this password (up to
+        /// 255 bytes, sent in clear text; empty goes back to NULL).
+        PlainPassword(plain_password) ZMQ_PLAIN_PASSWORD = 46,
+            bytes = Bytes::new(), within(0, 255), ALL, ReadWrite;
+        /// `ZMQ_ZAP_DOMAIN`: the domain in this socket's ZAP requests (up to 255 bytes). With
+        /// NULL, setting one makes the socket ask the ZAP handler about every peer.
+        ZapDomain(zap_domain) ZMQ_ZAP_DOMAIN = 55,
+            bytes = Bytes::new(), within(0, 255), ALL, ReadWrite;
+        /// `ZMQ_ZAP_ENFORCE_DOMAIN`: with NULL and a domain, refuse peers while no ZAP handler
+        /// is bound instead of admitting them (libzmq's default, false, admits).
+        ZapEnforceDomain(zap_enforce_domain) ZMQ_ZAP_ENFORCE_DOMAIN = 93,
+            bool = false, ANY, ALL, ReadWrite;
         /// `ZMQ_LAST_ENDPOINT`: the last endpoint bound or connected, wildcards resolved.
         LastEndpoint(last_endpoint) ZMQ_LAST_ENDPOINT = 32,
             string = String::new(), ANY, ALL, ReadOnly;

@@ -106,6 +106,11 @@ impl<O: Owner> Registry<O> {
         Ok(())
     }
 
+    /// Whether a live socket has bound `name`.
+    pub fn is_bound(&self, name: &str) -> bool {
+        matches!(lock(&self.names).get(name), Some(Name::Bound(owner)) if live(owner).is_some())
+    }
+
     /// Removes `core`'s binding of `name`; connections made through it stay, as in libzmq.
     pub fn unbind(&self, core: &Arc<O>, name: &str) -> bool {
         let mut names = lock(&self.names);

@@ -2,6 +2,8 @@
 //! scenario runs against libzmq (both bind directions) and against ferromq itself.
 #![allow(dead_code)]
 
+pub mod zap;
+
 use ferromq::{Context, Socket, SocketType};
 
 /// Every wait in the tests is bounded by this.
