@@ -1,5 +1,5 @@
-//! The connection state machine: greeting, the mechanism's handshake (NULL or PLAIN), then
-//! traffic.
+//! The connection state machine: greeting, the mechanism's handshake (NULL, PLAIN or
+//! CURVE), then traffic (boxed, with CURVE).
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +7,9 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use crate::frame::{Frame, Header, ABSOLUTE_MAX_SIZE, LONG, MORE};
 use crate::greeting::{self, Greeting};
+use crate::key::KeyPair;
 use crate::mechanism::{self, AuthReply, AuthRequest, Mechanism};
+use crate::{curve, encode};
 use crate::{Command, Error, Metadata, SocketType};
 
 /// What one side of a connection announces, and the limits it enforces.
@@ -148,6 +150,29 @@ enum Step {
     Authenticating,
     /// A PLAIN server's INITIATE.
     Initiate,
+    /// A CURVE client's WELCOME.
+    CurveWelcome,
+    /// A CURVE client's READY.
+    CurveReady,
+    /// A CURVE server's HELLO.
+    CurveHello,
+    /// A CURVE server's INITIATE.
+    CurveInitiate,
+}
+
+/// A CURVE handshake under way.
+enum CurveState {
+    Client(Box<curve::Client>),
+    Server(Box<curve::Server>),
+}
+
+impl std::fmt::Debug for CurveState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CurveState::Client(_) => "CurveClient",
+            CurveState::Server(_) => "CurveServer",
+        })
+    }
 }
 
 /// One ZMTP connection, without I/O.
@@ -172,6 +197,17 @@ pub struct Connection {
     timers: Timers,
     /// The authenticator's user id for the peer.
     user_id: Bytes,
+    /// CURVE's handshake, until READY.
+    curve: Option<CurveState>,
+    /// A CURVE server's client metadata, kept while the authenticator decides.
+    initiated: Option<Metadata>,
+    /// The handshake finished in [`authenticated`](Connection::authenticated): the next
+    /// `poll_event` reports it.
+    ready: Option<PeerInfo>,
+    /// CURVE: opens the peer's MESSAGE boxes.
+    opener: Option<curve::Opener>,
+    /// CURVE: boxes our frames, until the owner takes it.
+    sealer: Option<curve::Sealer>,
 }
 
 /// Heartbeat deadlines; all `None` until the handshake is done and time has been given.
@@ -206,6 +242,11 @@ impl Connection {
             want: greeting::LEN,
             timers: Timers::default(),
             user_id: Bytes::new(),
+            curve: None,
+            initiated: None,
+            ready: None,
+            opener: None,
+            sealer: None,
         }
     }
 
@@ -217,6 +258,19 @@ impl Connection {
     /// Whether the handshake finished.
     pub fn is_established(&self) -> bool {
         matches!(self.state, State::Traffic)
+    }
+
+    /// Whether traffic is boxed (CURVE): frames from the peer are opened here, and frames to
+    /// it must be sealed with [`take_sealer`](Self::take_sealer)'s sealer.
+    pub fn is_encrypted(&self) -> bool {
+        self.opener.is_some()
+    }
+
+    /// Once a CURVE handshake finished: the sealer for every frame and command sent after
+    /// it, in wire order (data frames and whatever [`poll_transmit`](Self::poll_transmit)
+    /// gives alike). Taken once; `None` for NULL and PLAIN.
+    pub fn take_sealer(&mut self) -> Option<curve::Sealer> {
+        self.sealer.take()
     }
 
     /// The buffer the transport reads into. Reserve space, read, then call
@@ -339,7 +393,7 @@ impl Connection {
     }
 
     fn poll_frames_upto(&mut self, most: usize, mut each: impl FnMut(Frame)) -> usize {
-        if !matches!(self.state, State::Traffic) {
+        if !matches!(self.state, State::Traffic) || self.opener.is_some() || self.ready.is_some() {
             return 0;
         }
         let max = self.max_frame();
@@ -376,6 +430,9 @@ impl Connection {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
+        if let Some(peer) = self.ready.take() {
+            return Ok(Some(Event::Ready(peer)));
+        }
         let result = self.step();
         if let Err(e) = &result {
             self.fail(e.clone());
@@ -398,6 +455,15 @@ impl Connection {
                 state: "when no authentication was asked",
             });
         };
+        if reply.status == 200 && matches!(self.curve, Some(CurveState::Server(_))) {
+            self.user_id = reply.user_id;
+            let metadata = self.initiated.take().unwrap_or_default();
+            let result = self.curve_ready(metadata, minor);
+            if let Err(e) = &result {
+                self.fail(e.clone());
+            }
+            return result;
+        }
         if reply.status == 200 {
             self.user_id = reply.user_id;
             let step = if self.config.mechanism == Mechanism::Null {
@@ -441,6 +507,100 @@ impl Connection {
         self.state = State::Failed(error);
     }
 
+    /// Queues a command whose body (name included) is already encoded.
+    fn queue_command(&mut self, body: &[u8]) {
+        encode::header(&mut self.tx, body.len(), false, true);
+        self.tx.extend_from_slice(body);
+    }
+
+    /// A CURVE server admitted its client: READY, and traffic is boxed from now on.
+    fn curve_ready(&mut self, metadata: Metadata, minor: u8) -> Result<(), Error> {
+        let peer = self.check_peer(metadata, minor)?;
+        let Some(CurveState::Server(mut server)) = self.curve.take() else {
+            return Err(Error::Cryptographic);
+        };
+        let ready = server.ready(&self.config.metadata())?;
+        self.queue_command(&ready);
+        self.start_boxing(server.into_codec())?;
+        self.ready = Some(peer);
+        Ok(())
+    }
+
+    fn start_boxing(&mut self, codec: Option<(curve::Sealer, curve::Opener)>) -> Result<(), Error> {
+        let (sealer, opener) = codec.ok_or(Error::Cryptographic)?;
+        self.sealer = Some(sealer);
+        self.opener = Some(opener);
+        self.state = State::Traffic;
+        Ok(())
+    }
+
+    /// One CURVE handshake command (its whole body), in step `step`.
+    fn curve_step(&mut self, step: Step, minor: u8, body: &[u8]) -> Result<Option<Event>, Error> {
+        let expected: &[u8] = match step {
+            Step::CurveWelcome => b"\x07WELCOME",
+            Step::CurveReady => b"\x05READY",
+            Step::CurveHello => b"\x05HELLO",
+            _ => b"\x08INITIATE",
+        };
+        if !body.starts_with(expected) {
+            let name_len = body.first().map_or(0, |&n| usize::from(n));
+            let name = body.get(1..1 + name_len).unwrap_or(b"unnamed");
+            return Err(Error::UnexpectedCommand {
+                command: String::from_utf8_lossy(name).into_owned(),
+                state: match step {
+                    Step::CurveWelcome => "where CURVE expects WELCOME",
+                    Step::CurveReady => "where CURVE expects READY",
+                    Step::CurveHello => "where CURVE expects HELLO",
+                    _ => "where CURVE expects INITIATE",
+                },
+            });
+        }
+        match (step, self.curve.as_mut()) {
+            (Step::CurveWelcome, Some(CurveState::Client(client))) => {
+                let mut meta = BytesMut::new();
+                self.config.metadata().encode(&mut meta);
+                let initiate = client.welcome(body, &meta)?;
+                self.queue_command(&initiate);
+                self.state = State::Handshake {
+                    minor,
+                    step: Step::CurveReady,
+                };
+                Ok(None)
+            }
+            (Step::CurveReady, Some(CurveState::Client(client))) => {
+                let metadata = client.ready(body)?;
+                let peer = self.check_peer(metadata, minor)?;
+                let Some(CurveState::Client(client)) = self.curve.take() else {
+                    return Err(Error::Cryptographic);
+                };
+                self.start_boxing(client.into_codec())?;
+                Ok(Some(Event::Ready(peer)))
+            }
+            (Step::CurveHello, Some(CurveState::Server(server))) => {
+                let welcome = server.hello(body)?;
+                self.queue_command(&welcome);
+                self.state = State::Handshake {
+                    minor,
+                    step: Step::CurveInitiate,
+                };
+                Ok(None)
+            }
+            (Step::CurveInitiate, Some(CurveState::Server(server))) => {
+                let initiated = server.initiate(body)?;
+                self.initiated = Some(initiated.metadata);
+                self.state = State::Handshake {
+                    minor,
+                    step: Step::Authenticating,
+                };
+                Ok(Some(Event::Authenticate(AuthRequest {
+                    mechanism: "CURVE",
+                    credentials: vec![Bytes::copy_from_slice(&initiated.client_key)],
+                })))
+            }
+            _ => Err(Error::Cryptographic),
+        }
+    }
+
     fn step(&mut self) -> Result<Option<Event>, Error> {
         loop {
             match self.state {
@@ -470,6 +630,23 @@ impl Connection {
                             Step::Welcome
                         }
                         Mechanism::PlainServer => Step::Hello,
+                        Mechanism::CurveClient { secret, server_key } => {
+                            let long = match secret {
+                                Some(secret) => KeyPair::from_secret(secret.clone()),
+                                None => KeyPair::generate().map_err(|_| Error::Cryptographic)?,
+                            };
+                            let mut client = curve::Client::new(long, *server_key)?;
+                            let hello = client.hello()?;
+                            self.queue_command(&hello);
+                            self.curve = Some(CurveState::Client(Box::new(client)));
+                            Step::CurveWelcome
+                        }
+                        Mechanism::CurveServer { secret } => {
+                            let long = KeyPair::from_secret(secret.clone());
+                            let server = curve::Server::new(long)?;
+                            self.curve = Some(CurveState::Server(Box::new(server)));
+                            Step::CurveHello
+                        }
                         Mechanism::Null if self.config.null_authenticates => {
                             self.state = State::Handshake {
                                 minor: greeting.minor,
@@ -507,10 +684,24 @@ impl Connection {
                             Step::Welcome => "where PLAIN expects WELCOME",
                             Step::Hello => "where PLAIN expects HELLO",
                             Step::Initiate | Step::Authenticating => "where PLAIN expects INITIATE",
+                            _ => "during the CURVE handshake",
                         },
                     };
                     if let Some(reason) = libzmq_plain_error(&self.config.mechanism, &body) {
                         return Err(Error::PeerError { reason });
+                    }
+                    let curve = matches!(
+                        step,
+                        Step::CurveWelcome
+                            | Step::CurveReady
+                            | Step::CurveHello
+                            | Step::CurveInitiate
+                    );
+                    if curve && !body.starts_with(b"\x05ERROR") {
+                        match self.curve_step(step, minor, &body)? {
+                            Some(event) => return Ok(Some(event)),
+                            None => continue,
+                        }
                     }
                     let (name, data) = match Command::decode(body)? {
                         Command::Error { reason } => {
@@ -572,14 +763,19 @@ impl Connection {
                     }
                 }
                 State::Traffic => {
-                    let Some((header, body)) = self.next_frame()? else {
+                    let Some((header, body)) = self.next_frame_mut()? else {
                         return Ok(None);
                     };
-                    if !header.is_command() {
-                        return Ok(Some(Event::Frame(Frame {
-                            more: header.more(),
-                            data: body,
-                        })));
+                    let (command, more, body) = match &mut self.opener {
+                        // CURVE: every frame is a MESSAGE box, whatever its outer flags.
+                        Some(opener) => {
+                            let (frame, more, command) = opener.open(body)?;
+                            (command, more, frame)
+                        }
+                        None => (header.is_command(), header.more(), body.freeze()),
+                    };
+                    if !command {
+                        return Ok(Some(Event::Frame(Frame { more, data: body })));
                     }
                     match Command::decode(body)? {
                         Command::Subscribe(topic) => return Ok(Some(Event::Subscribe(topic))),
@@ -626,6 +822,11 @@ impl Connection {
 
     /// Cuts the next whole frame out of the input, checking its declared size first.
     fn next_frame(&mut self) -> Result<Option<(Header, Bytes)>, Error> {
+        Ok(self.next_frame_mut()?.map(|(h, body)| (h, body.freeze())))
+    }
+
+    /// [`next_frame`](Self::next_frame), its body still writable (a box opens in place).
+    fn next_frame_mut(&mut self) -> Result<Option<(Header, BytesMut)>, Error> {
         let Some(header) = Header::decode(&self.rx)? else {
             self.want = 9;
             return Ok(None);
@@ -644,7 +845,7 @@ impl Connection {
             return Ok(None);
         }
         self.rx.advance(header.len);
-        let body = self.rx.split_to(header.size as usize).freeze();
+        let body = self.rx.split_to(header.size as usize);
         self.want = 0;
         Ok(Some((header, body)))
     }

@@ -94,6 +94,16 @@ pub enum Error {
         /// The reason it gave, lossily decoded as UTF-8.
         reason: String,
     },
+    /// A CURVE box did not open (a wrong key, a forged or damaged box), or a key could not
+    /// be made.
+    #[error("a CURVE box did not open: wrong key, or forged or damaged data")]
+    Cryptographic,
+    /// A CURVE box came with a nonce not above the last one: replayed or reordered.
+    #[error("a CURVE nonce did not increase: replayed or reordered data")]
+    InvalidSequence,
+    /// A CURVE client's vouch does not name its own short-term key and this server.
+    #[error("the CURVE client's vouch names another key")]
+    KeyExchange,
     /// The authenticator refused the peer with this ZAP status (300, 400 or 500).
     #[error("authentication refused the peer (status {status})")]
     AuthFailed {
@@ -148,6 +158,9 @@ impl Error {
         use zmtp_code::*;
         match self {
             Error::MechanismMismatch { .. } => MECHANISM_MISMATCH,
+            Error::Cryptographic => CRYPTOGRAPHIC,
+            Error::InvalidSequence => INVALID_SEQUENCE,
+            Error::KeyExchange => KEY_EXCHANGE,
             Error::CommandWithMore => MALFORMED_COMMAND_UNSPECIFIED,
             Error::MalformedCommand { command, .. } => match command.as_str() {
                 "READY" => MALFORMED_COMMAND_READY,

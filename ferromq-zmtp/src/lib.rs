@@ -60,6 +60,7 @@
 
 pub mod command;
 mod connection;
+pub mod curve;
 pub mod encode;
 mod error;
 pub mod frame;

@@ -1,5 +1,6 @@
 //! Security mechanisms (RFC 23 §"Security"): which one a connection speaks, its credentials,
-//! and the PLAIN commands (RFC 24). The handshake steps themselves are in `connection.rs`.
+//! and the PLAIN commands (RFC 24; CURVE's are in [`curve`](crate::curve)). The handshake
+//! steps themselves are in `connection.rs`.
 //!
 //! A PLAIN client sends HELLO with its user name and password; the server asks its
 //! authenticator ([`Event::Authenticate`](crate::Event::Authenticate), answered with
@@ -19,6 +20,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use zeroize::Zeroizing;
 
+use crate::key::KEY_LEN;
 use crate::Error;
 
 /// The security mechanism of one side of a connection, with its credentials.
@@ -37,6 +39,20 @@ pub enum Mechanism {
     },
     /// A PLAIN server: each client's credentials go to the authenticator.
     PlainServer,
+    /// A CURVE client (RFC 25, 26) of the server whose public key is `server_key`.
+    CurveClient {
+        /// Our long-term secret key (the public one follows from it); `None`: a fresh key
+        /// pair for each connection.
+        secret: Option<Zeroizing<[u8; KEY_LEN]>>,
+        /// The server's long-term public key.
+        server_key: [u8; KEY_LEN],
+    },
+    /// A CURVE server with this long-term secret key: each client's long-term public key
+    /// goes to the authenticator.
+    CurveServer {
+        /// Our long-term secret key.
+        secret: Zeroizing<[u8; KEY_LEN]>,
+    },
 }
 
 impl Mechanism {
@@ -45,12 +61,13 @@ impl Mechanism {
         match self {
             Mechanism::Null => "NULL",
             Mechanism::PlainClient { .. } | Mechanism::PlainServer => "PLAIN",
+            Mechanism::CurveClient { .. } | Mechanism::CurveServer { .. } => "CURVE",
         }
     }
 
     /// The greeting's as-server flag.
     pub fn as_server(&self) -> bool {
-        matches!(self, Mechanism::PlainServer)
+        matches!(self, Mechanism::PlainServer | Mechanism::CurveServer { .. })
     }
 }
 
@@ -64,6 +81,14 @@ impl std::fmt::Debug for Mechanism {
                 .field("username", username)
                 .finish_non_exhaustive(),
             Mechanism::PlainServer => f.write_str("PlainServer"),
+            Mechanism::CurveClient { server_key, .. } => f
+                .debug_struct("CurveClient")
+                .field(
+                    "server_key",
+                    &crate::z85::encode(server_key).unwrap_or_default(),
+                )
+                .finish_non_exhaustive(),
+            Mechanism::CurveServer { .. } => f.write_str("CurveServer"),
         }
     }
 }
@@ -72,9 +97,10 @@ impl std::fmt::Debug for Mechanism {
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthRequest {
-    /// `"NULL"` or `"PLAIN"`.
+    /// `"NULL"`, `"PLAIN"` or `"CURVE"`.
     pub mechanism: &'static str,
-    /// The credentials, as ZAP frames them: PLAIN's user name and password; none for NULL.
+    /// The credentials, as ZAP frames them: PLAIN's user name and password, CURVE's client
+    /// long-term public key (32 bytes); none for NULL.
     pub credentials: Vec<Bytes>,
 }
 
