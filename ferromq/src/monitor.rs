@@ -123,6 +123,10 @@ pub enum Cause {
     /// The ZAP handler's reply was malformed.
     #[error("{0}")]
     ZapReply(crate::zap::ReplyError),
+    /// The socket's options do not make a working mechanism (a CURVE server without its
+    /// secret key, a CURVE client without the server's public key).
+    #[error("not configured: {0}")]
+    Misconfigured(&'static str),
 }
 
 /// The events of one socket, from the moment [`Socket::monitor`](crate::Socket::monitor) was

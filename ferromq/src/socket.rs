@@ -925,7 +925,7 @@ impl Socket {
     options::option_rows!(option_accessors);
 }
 
-/// Security: the typed forms of the PLAIN and ZAP options. ZAP's handler is whatever the
+/// Security: the typed forms of the PLAIN, CURVE and ZAP options. ZAP's handler is whatever the
 /// application binds at [`zap::ENDPOINT`](crate::zap::ENDPOINT) in the same context.
 impl Socket {
     /// `ZMQ_PLAIN_SERVER`: `true` makes this socket a PLAIN server (RFC 24) for connections
@@ -966,6 +966,56 @@ impl Socket {
         }
         self.set_option(SocketOption::PlainUsername, username)?;
         self.set_option(SocketOption::PlainPassword, password)
+    }
+
+    /// Makes this socket a CURVE server (RFC 25, 26) with the long-term key pair `keys`, for
+    /// connections made after it (`ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_PUBLICKEY`, then
+    /// `ZMQ_CURVE_SERVER`). Traffic is encrypted; clients must know `keys.public_z85()`. With
+    /// a ZAP handler bound, it decides which client keys get in; without one, every client
+    /// that knows our public key does.
+    ///
+    /// ```
+    /// use ferromq::{Context, SocketType};
+    ///
+    /// let ctx = Context::new();
+    /// let keys = ferromq::curve_keypair()?;
+    /// let server = ctx.socket(SocketType::Rep)?;
+    /// server.set_curve_server(&keys)?;
+    /// server.bind("tcp://127.0.0.1:*")?;
+    /// let client = ctx.socket(SocketType::Req)?;
+    /// client.set_curve_client(keys.public(), None)?;
+    /// client.connect(&server.last_endpoint().unwrap())?;
+    /// client.send("secret plans")?;
+    /// assert_eq!(server.recv()?.frames(), ["secret plans"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_curve_server(&self, keys: &crate::CurveKeyPair) -> Result<()> {
+        self.set_option(SocketOption::CurveSecretkey, &keys.secret()[..])?;
+        self.set_option(SocketOption::CurvePublickey, &keys.public()[..])?;
+        self.set_option(SocketOption::CurveServer, true)
+    }
+
+    /// Makes this socket a CURVE client of the server whose long-term public key is
+    /// `server_key` (32 bytes, or 40 Z85 characters), with our long-term key pair `own`
+    /// (`ZMQ_CURVE_PUBLICKEY`, `ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_SERVERKEY`). Without `own`,
+    /// each connection makes a fresh key pair: encrypted, but anonymous to the server.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming `curve_serverkey` when `server_key` is not a key.
+    pub fn set_curve_client(
+        &self,
+        server_key: impl AsRef<[u8]>,
+        own: Option<&crate::CurveKeyPair>,
+    ) -> Result<()> {
+        let server_key = server_key.as_ref();
+        SocketOption::CurveServerkey
+            .spec()
+            .accept(self.socket_type(), server_key.into())?;
+        if let Some(own) = own {
+            self.set_option(SocketOption::CurveSecretkey, &own.secret()[..])?;
+            self.set_option(SocketOption::CurvePublickey, &own.public()[..])?;
+        }
+        self.set_option(SocketOption::CurveServerkey, server_key)
     }
 
     /// `ZMQ_ZAP_DOMAIN`: the domain this socket names in its ZAP requests (at most 255

@@ -84,6 +84,12 @@ fn a_new_socket_reads_every_default() {
 /// A value in range for `option`, other than its default.
 fn other_value(option: O) -> Option<OptionValue> {
     let spec = option.spec();
+    if matches!(
+        option,
+        O::CurvePublickey | O::CurveSecretkey | O::CurveServerkey
+    ) {
+        return Some(OptionValue::Bytes(vec![7; 32].into()));
+    }
     Some(match spec.kind {
         OptionKind::Bool => OptionValue::Bool(true),
         OptionKind::Int => {

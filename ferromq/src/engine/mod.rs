@@ -62,7 +62,18 @@ pub(crate) async fn run<H: Owner>(
     config.identity = opts.routing_id.clone();
     config.max_msg_size = opts.max_msg_size();
     config.heartbeat = opts.heartbeat();
-    config.mechanism = opts.security.mechanism();
+    config.mechanism = match opts.security.mechanism() {
+        Ok(m) => m,
+        Err(missing) => {
+            core.monitors().emit_cause(
+                EventKind::HandshakeFailedNoDetail,
+                endpoint,
+                0,
+                Cause::Misconfigured(missing),
+            );
+            return End::Lost;
+        }
+    };
     config.null_authenticates = opts.security.null_asks_zap();
     let mut conn = Connection::new(config);
 
@@ -112,6 +123,8 @@ pub(crate) async fn run<H: Owner>(
     };
 
     let (peer, zap) = peer;
+    // CURVE: what this side sends from now on is boxed, in the order the pipe encodes it.
+    let sealer = conn.take_sealer();
     // An authenticated peer's messages say who it is, whether or not the socket keeps
     // properties otherwise.
     let properties = (core.keeps_properties() || zap.is_some())
@@ -127,6 +140,7 @@ pub(crate) async fn run<H: Owner>(
     };
     core.monitors()
         .emit(EventKind::HandshakeSucceeded, endpoint, 0, None);
+    attached.out.start_session(sealer);
     // Senders may now write to this connection themselves while its writer is idle, and a
     // receiver may read it.
     attached.out.set_direct(Some(raw.clone()));
@@ -174,6 +188,7 @@ pub(crate) async fn run<H: Owner>(
     // No sender may write to the socket once it closes (nor keep it open), nor a receiver
     // read it.
     attached.out.set_direct(None);
+    attached.out.end_session();
     core.set_reader(id, None);
     core.detach(slot, id, false);
     // libzmq's value is the file descriptor; the cause rides along.
@@ -290,8 +305,9 @@ fn refusal(e: ferromq_zmtp::Error) -> Cause {
 }
 
 /// Asks the ZAP handler about a peer, as libzmq 4.3.5 does. `Ok(None)`: admitted without
-/// asking, because no handler is bound and the mechanism admits then (NULL unless
-/// `zap_enforce_domain`).
+/// asking, because no handler is bound and the mechanism admits then (NULL and CURVE unless
+/// `zap_enforce_domain`), or because CURVE with `zap_enforce_domain` and no domain does not
+/// ask.
 async fn authenticate<H: Owner>(
     core: &H,
     opts: &crate::options::Options,
@@ -301,9 +317,14 @@ async fn authenticate<H: Owner>(
     let security = &opts.security;
     let address = raw.peer_ip().map(|ip| ip.to_string()).unwrap_or_default();
     let frames = zap::request(&security.zap_domain, &address, &opts.routing_id, request);
+    if request.mechanism == "CURVE" && !security.curve_asks_zap() {
+        return Ok(None);
+    }
     let Some(call) = core.zap(frames) else {
         return match request.mechanism {
             "NULL" if !security.zap_enforce_domain => Ok(None),
+            // Encrypted, not authenticated: any client that knows our public key.
+            "CURVE" if !security.zap_enforce_domain || security.zap_domain.is_empty() => Ok(None),
             _ => Err(Cause::NoAuthenticator),
         };
     };

@@ -390,8 +390,8 @@ macro_rules! option_rows {
         Fd(fd) ZMQ_FD = 14, int = -1, ANY, ALL, ReadOnly;
         /// `ZMQ_THREAD_SAFE`: 0, as for each of libzmq's classic socket types.
         ThreadSafe(thread_safe) ZMQ_THREAD_SAFE = 81, int = 0, ANY, ALL, ReadOnly;
-        /// `ZMQ_MECHANISM`: the security mechanism the options set, 0 (`ZMQ_NULL`) or 1
-        /// (`ZMQ_PLAIN`).
+        /// `ZMQ_MECHANISM`: the security mechanism the options set: 0 (`ZMQ_NULL`), 1
+        /// (`ZMQ_PLAIN`) or 2 (`ZMQ_CURVE`).
         Mechanism(mechanism) ZMQ_MECHANISM = 43, int = 0, ANY, ALL, ReadOnly;
         /// `ZMQ_PLAIN_SERVER`: 1 makes this socket a PLAIN server, which asks the ZAP handler
         /// about every client's user name and password (and refuses every client while none
@@ -405,6 +405,23 @@ macro_rules! option_rows {
         /// 255 bytes, sent in clear text; empty goes back to NULL).
         PlainPassword(plain_password) ZMQ_PLAIN_PASSWORD = 46,
             bytes = Bytes::new(), within(0, 255), ALL, ReadWrite;
+        /// `ZMQ_CURVE_SERVER`: 1 makes this socket a CURVE server (RFC 25, 26) with the
+        /// long-term key pair of `curve_secretkey`, for connections made after it: traffic is
+        /// encrypted and each client's public key goes to the ZAP handler, if one is bound
+        /// (without one, any client that knows our public key gets in). 0 goes back to NULL.
+        CurveServer(curve_server) ZMQ_CURVE_SERVER = 47, bool = false, ANY, ALL, ReadWrite;
+        /// `ZMQ_CURVE_PUBLICKEY`: our long-term public key (32 bytes, or 40 Z85 characters,
+        /// or 41 ending in NUL); kept and read back, the key in use being the secret key's.
+        CurvePublickey(curve_publickey) ZMQ_CURVE_PUBLICKEY = 48,
+            bytes = Bytes::from_static(&[0; 32]), within(32, 41), ALL, ReadWrite;
+        /// `ZMQ_CURVE_SECRETKEY`: our long-term secret key, in the same forms. A client
+        /// without one makes a fresh key pair for each connection.
+        CurveSecretkey(curve_secretkey) ZMQ_CURVE_SECRETKEY = 49,
+            bytes = Bytes::from_static(&[0; 32]), within(32, 41), ALL, ReadWrite;
+        /// `ZMQ_CURVE_SERVERKEY`: makes this socket a CURVE client of the server with this
+        /// long-term public key, in the same forms.
+        CurveServerkey(curve_serverkey) ZMQ_CURVE_SERVERKEY = 50,
+            bytes = Bytes::from_static(&[0; 32]), within(32, 41), ALL, ReadWrite;
         /// `ZMQ_ZAP_DOMAIN`: the domain in this socket's ZAP requests (up to 255 bytes). With
         /// NULL, setting one makes the socket ask the ZAP handler about every peer.
         ZapDomain(zap_domain) ZMQ_ZAP_DOMAIN = 55,
@@ -435,6 +452,19 @@ pub(super) fn normalize(
         }
         // Kept in tenths of a second, as the PING carries it.
         (SocketOption::HeartbeatTtl, OptionValue::Int(ms)) => Ok(OptionValue::Int(ms / 100 * 100)),
+        // Kept as 32 bytes, whichever form libzmq accepts came.
+        (
+            SocketOption::CurvePublickey
+            | SocketOption::CurveSecretkey
+            | SocketOption::CurveServerkey,
+            OptionValue::Bytes(given),
+        ) => match ferromq_zmtp::key::parse(&given) {
+            Ok(key) => Ok(OptionValue::Bytes(Bytes::copy_from_slice(&key[..]))),
+            Err(ferromq_zmtp::key::KeyError::Z85(_)) => {
+                Err("40 characters that are not Z85 (RFC 32) text")
+            }
+            Err(_) => Err("a CURVE key is 32 bytes, or 40 Z85 characters (41 ending in NUL)"),
+        },
         (_, value) => Ok(value),
     }
 }

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use ferromq_zmtp::curve::Sealer;
 use ferromq_zmtp::{encode, Command};
 use tokio::sync::Notify;
 
@@ -63,6 +64,16 @@ struct OutState {
     closed: bool,
     /// The live connection's socket, for direct writes; `None` between connections.
     direct: Option<Arc<RawStream>>,
+    /// The connections box their traffic (CURVE): what is queued waits, unencoded, for a
+    /// connection's [`Sealer`], and what was boxed for a connection dies with it.
+    keyed: bool,
+    /// `keyed` and no live connection's sealer: encode nothing now.
+    hold: bool,
+    /// The live connection's sealer (CURVE), which every frame and command goes through, in
+    /// wire order.
+    sealer: Option<Sealer>,
+    /// Commands queued while `hold`: they go out first, once a connection is up.
+    commands: Vec<Bytes>,
 }
 
 /// Encoded messages on their way to the wire. The writer takes the pipe's batch by swapping
@@ -197,6 +208,22 @@ pub(crate) fn subscription_bytes(subscribe: bool, topic: &Bytes, minor: u8) -> B
     out.freeze()
 }
 
+/// Boxes a message's frames (CURVE) into `enc`; returns the bytes appended. Large frames are
+/// copied too: a box is new bytes anyway.
+#[inline(never)]
+fn seal_message(sealer: &mut Sealer, enc: &mut Vec<u8>, msg: &Outgoing) -> usize {
+    let msg = match msg {
+        Outgoing::Frame(f) => return sealer.seal(f, false, false, enc),
+        Outgoing::Owned(m) => m,
+        Outgoing::Borrowed(m) => *m,
+    };
+    let n = msg.len();
+    msg.iter()
+        .enumerate()
+        .map(|(i, frame)| sealer.seal(frame, i + 1 < n, false, enc))
+        .sum()
+}
+
 /// Whether the batch would hold one of the message's frames by reference.
 fn holds_by_reference(msg: &Outgoing) -> bool {
     msg.message()
@@ -223,7 +250,12 @@ impl OutPipe {
     /// A pipe with the socket's sending options.
     pub(crate) fn for_options(opts: &crate::options::Options) -> Self {
         let pipe = OutPipe::new(crate::options::Options::hwm(opts.sndhwm));
-        pipe.lock().conflate = opts.conflate;
+        {
+            let mut s = pipe.lock();
+            s.conflate = opts.conflate;
+            s.keyed = opts.security.boxes_traffic();
+            s.hold = s.keyed;
+        }
         pipe
     }
 
@@ -240,6 +272,10 @@ impl OutPipe {
                 full_seen: false,
                 closed: false,
                 direct: None,
+                keyed: false,
+                hold: false,
+                sealer: None,
+                commands: Vec::new(),
             })),
             engine: Padded(Notify::new()),
         }
@@ -276,6 +312,7 @@ impl OutPipe {
             && s.encoded < ENCODE_CAP
             && !s.closed
             && !s.conflate
+            && !s.hold
             && s.held < s.hwm
         {
             s.encode(&msg);
@@ -293,6 +330,15 @@ impl OutPipe {
     ) -> Result<(), Outgoing<'m>> {
         if s.closed {
             return Err(msg);
+        }
+        if s.hold && !s.conflate {
+            // No connection's keys to box it with yet: it waits as a message.
+            if s.queued() >= s.hwm {
+                s.full_seen = true;
+                return Err(msg);
+            }
+            s.pending.push_back(msg.into_owned());
+            return Ok(());
         }
         if !s.conflate {
             // Messages that waited for room go into the batch first, in order: the sending
@@ -329,6 +375,10 @@ impl OutPipe {
         if s.closed {
             return;
         }
+        if s.hold {
+            s.commands.push(bytes);
+            return;
+        }
         // Keep the command behind the waiting messages: encode them first.
         let pending = std::mem::take(&mut s.pending);
         for m in &pending {
@@ -337,8 +387,7 @@ impl OutPipe {
         // Alone, it goes on the wire from this thread, as a lone message does: a SUBSCRIBE
         // then reaches the publisher without waiting for a writer to be scheduled.
         let direct = s.may_write_direct();
-        s.batch.enc.extend_from_slice(&bytes);
-        s.encoded += bytes.len();
+        s.encode_command(&bytes);
         if direct && s.write_direct() {
             return;
         }
@@ -360,7 +409,7 @@ impl OutPipe {
         if s.closed {
             return Taken::Closed;
         }
-        if s.encoded == 0 && s.pending.is_empty() {
+        if (s.encoded == 0 && s.pending.is_empty()) || s.hold {
             s.writer_parked = true;
             return Taken::Nothing;
         }
@@ -378,6 +427,38 @@ impl OutPipe {
         // The batch is empty again: a sender blocked at the high-water mark can now move the
         // waiting messages into it, and add its own.
         Taken::Data { freed }
+    }
+
+    /// A connection is up: what it sends goes through `sealer` (CURVE) or, without one, as
+    /// it is. Commands and messages that waited for it are encoded now, commands first.
+    pub(crate) fn start_session(&self, sealer: Option<Sealer>) {
+        let mut s = self.lock();
+        if !s.keyed && sealer.is_none() {
+            return;
+        }
+        s.sealer = sealer;
+        s.hold = false;
+        for command in std::mem::take(&mut s.commands) {
+            s.encode_command(&command);
+        }
+        if !s.conflate {
+            s.encode_pending();
+        }
+        self.wake_writer(s);
+    }
+
+    /// The connection ended. What was boxed for it cannot go to another: it is dropped (as
+    /// libzmq drops what its engine held), and what is queued from now on waits for the next
+    /// connection's keys.
+    pub(crate) fn end_session(&self) {
+        let mut s = self.lock();
+        if s.sealer.take().is_some() {
+            s.batch.enc.clear();
+            s.batch.large.clear();
+            s.encoded = 0;
+            s.held = 0;
+        }
+        s.hold = s.keyed;
     }
 
     /// Gives the pipe the live connection's socket for direct writes, or takes it back (before
@@ -470,10 +551,42 @@ impl OutState {
 
     #[inline(always)]
     fn encode(&mut self, msg: &Outgoing) {
+        if let Some(sealer) = &mut self.sealer {
+            self.encoded += seal_message(sealer, &mut self.batch.enc, msg);
+            return;
+        }
         let large = self.batch.large.len();
         self.encoded += self.batch.encode(msg);
         if self.batch.large.len() > large {
             self.held += 1;
+        }
+    }
+
+    /// Appends encoded command frames (`bytes`, as `Command::encode` or
+    /// `subscription_bytes` made them), boxed when the connection boxes its traffic.
+    fn encode_command(&mut self, bytes: &[u8]) {
+        let Some(sealer) = &mut self.sealer else {
+            self.batch.enc.extend_from_slice(bytes);
+            self.encoded += bytes.len();
+            return;
+        };
+        let mut at = 0;
+        while let Ok(Some(header)) = ferromq_zmtp::frame::Header::decode(&bytes[at..]) {
+            let body = at + header.len;
+            let Some(end) = usize::try_from(header.size)
+                .ok()
+                .and_then(|size| body.checked_add(size))
+                .filter(|&end| end <= bytes.len())
+            else {
+                break; // never: the bytes were encoded here
+            };
+            self.encoded += sealer.seal(
+                &bytes[body..end],
+                header.more(),
+                header.is_command(),
+                &mut self.batch.enc,
+            );
+            at = end;
         }
     }
 
