@@ -27,14 +27,16 @@ static SOCKETS: Pool<CSocket> = Pool::new(SOCKET_TAG);
 /// `ZMQ_IPV4ONLY`, the deprecated inverse of `ZMQ_IPV6`.
 const ZMQ_IPV4ONLY: c_int = 31;
 
-/// Options libzmq reads whose work ferromq does not do yet (CURVE, `ZMQ_USE_FD`,
+/// Options libzmq reads whose work ferromq does not do yet (`ZMQ_USE_FD`,
 /// `ZMQ_INVERT_MATCHING`): read as libzmq's defaults; setting anything but the default is
 /// refused with `EINVAL`, since going on without doing it would mislead.
 const NOT_YET: &[(c_int, c_int)] = &[
-    (47, 0),  // ZMQ_CURVE_SERVER
     (74, 0),  // ZMQ_INVERT_MATCHING
     (89, -1), // ZMQ_USE_FD
 ];
+
+/// `ZMQ_CURVE_PUBLICKEY`, `ZMQ_CURVE_SECRETKEY`, `ZMQ_CURVE_SERVERKEY`.
+const CURVE_KEYS: &[c_int] = &[48, 49, 50];
 
 /// Byte options that libzmq reads back as C strings, with a NUL after them (pyzmq strips it):
 /// `ZMQ_PLAIN_USERNAME`, `ZMQ_PLAIN_PASSWORD`, `ZMQ_ZAP_DOMAIN`.
@@ -581,6 +583,17 @@ pub unsafe extern "C" fn zmq_getsockopt(
                 text.push(0);
                 OptionValue::Bytes(text.into())
             }
+            // A CURVE key reads as its 32 bytes into 32, or as Z85 and a NUL into 41; libzmq
+            // refuses any other size.
+            OptionValue::Bytes(key) if CURVE_KEYS.contains(&option) => match room {
+                32 => OptionValue::Bytes(key),
+                41 => {
+                    let mut text = ferromq::z85_encode(&key).map_err(|_| libc::EINVAL)?;
+                    text.push('\0');
+                    OptionValue::Bytes(text.into_bytes().into())
+                }
+                _ => return Err(libc::EINVAL),
+            },
             value => value,
         };
         let out: Vec<u8> = match value {

@@ -84,19 +84,11 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
 // ---------------------------------------------------------------------------------------------
 // CURVE keys
 
-/// Whether the CURVE mechanism is built (`zmq_has("curve")`). Until it is, the key functions
-/// fail as a libzmq built without CURVE does, since pyzmq and C programs take a working
-/// `zmq_curve_keypair` to mean that CURVE sockets work (pyzmq's `test_auth` does).
-fn has_curve() -> bool {
-    CAPABILITIES.contains(&&b"curve"[..])
-}
-
 /// Makes a CURVE key pair (`ferromq::curve_keypair`) and writes each key as 40 Z85
 /// characters and a NUL: 0.
 ///
-/// -1 and `ENOTSUP` while CURVE is not built (see `zmq_has`), as libzmq without CURVE;
-/// `EINVAL` if either pointer is null; `EFAULT` if the system gives no randomness. Nothing is
-/// written then.
+/// -1 and `EINVAL` if either pointer is null; `EFAULT` if the system gives no randomness.
+/// Nothing is written then.
 ///
 /// # Safety
 /// Each pointer is null or points to 41 writable bytes.
@@ -106,15 +98,12 @@ pub unsafe extern "C" fn zmq_curve_keypair(
     z85_secret_key: *mut c_char,
 ) -> c_int {
     guard(-1, || {
-        if !has_curve() {
-            return Err(libc::ENOTSUP);
-        }
         // SAFETY: the same contract.
         unsafe { curve_keypair(z85_public_key, z85_secret_key) }
     })
 }
 
-/// `zmq_curve_keypair`'s work, once CURVE is built.
+/// `zmq_curve_keypair`'s work.
 ///
 /// # Safety
 /// As `zmq_curve_keypair`.
@@ -137,8 +126,8 @@ unsafe fn curve_keypair(
 /// Derives the public key of the secret key `z85_secret_key` (40 Z85 characters) and
 /// writes it as 40 Z85 characters and a NUL: 0.
 ///
-/// -1 and `ENOTSUP` while CURVE is not built (see `zmq_has`); `EINVAL` if either pointer is
-/// null or the secret key is not 40 Z85 characters. Nothing is written then.
+/// -1 and `EINVAL` if either pointer is null or the secret key is not 40 Z85 characters.
+/// Nothing is written then.
 ///
 /// # Safety
 /// `z85_public_key` is null or points to 41 writable bytes; `z85_secret_key` is null or a
@@ -149,15 +138,12 @@ pub unsafe extern "C" fn zmq_curve_public(
     z85_secret_key: *const c_char,
 ) -> c_int {
     guard(-1, || {
-        if !has_curve() {
-            return Err(libc::ENOTSUP);
-        }
         // SAFETY: the same contract.
         unsafe { curve_public(z85_public_key, z85_secret_key) }
     })
 }
 
-/// `zmq_curve_public`'s work, once CURVE is built.
+/// `zmq_curve_public`'s work.
 ///
 /// # Safety
 /// As `zmq_curve_public`.
@@ -196,8 +182,8 @@ unsafe fn write_key(dest: *mut c_char, text: &str) {
 
 /// The capabilities `zmq_has` reports, as libzmq 4.3.5 names them: `tcp` and `inproc` are
 /// not among them (every build has those, and libzmq answers 0), and `pgm`, `tipc`, `norm`,
-/// `vmci`, `ws`, `wss`, `curve`, `gssapi` and `draft` are not built.
-const CAPABILITIES: &[&[u8]] = &[b"ipc"];
+/// `vmci`, `ws`, `wss`, `gssapi` and `draft` are not built.
+const CAPABILITIES: &[&[u8]] = &[b"ipc", b"curve"];
 
 /// 1 if this library has `capability` (a transport or security mechanism), else 0; 0 for a
 /// null pointer.
@@ -876,31 +862,14 @@ mod tests {
     }
 
     #[test]
-    fn curve_keys_are_refused_while_curve_is_not_built() {
-        assert!(!has_curve());
-        let mut public = [7 as c_char; 41];
-        let mut secret = [7 as c_char; 41];
-        crate::set_errno(0);
-        // SAFETY: the buffers are 41 bytes, as libzmq asks.
-        let r = unsafe { zmq_curve_keypair(public.as_mut_ptr(), secret.as_mut_ptr()) };
-        assert_eq!((r, errno()), (-1, libc::ENOTSUP));
-        crate::set_errno(0);
-        let libzmq_secret = c"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
-        // SAFETY: as above, and a NUL-terminated secret.
-        let r = unsafe { zmq_curve_public(public.as_mut_ptr(), libzmq_secret.as_ptr()) };
-        assert_eq!((r, errno()), (-1, libc::ENOTSUP));
-        assert_eq!((public, secret), ([7; 41], [7; 41]));
-    }
-
-    #[test]
-    fn has_reports_ipc_only_as_libzmq_does() {
+    fn has_reports_ipc_and_curve_as_libzmq_does() {
         let has = |name: &CStr| {
             // SAFETY: `name` is NUL-terminated.
             unsafe { zmq_has(name.as_ptr()) }
         };
-        assert_eq!(has(c"ipc"), 1);
+        assert_eq!((has(c"ipc"), has(c"curve")), (1, 1));
         for no in [
-            c"tcp", c"inproc", c"pgm", c"tipc", c"norm", c"curve", c"gssapi", c"draft", c"vmci",
+            c"tcp", c"inproc", c"pgm", c"tipc", c"norm", c"CURVE", c"gssapi", c"draft", c"vmci",
             c"ws", c"wss", c"WS", c"WSS", c"", c"TCP", c"tcp ",
         ] {
             assert_eq!(has(no), 0, "{no:?}");

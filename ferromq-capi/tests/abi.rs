@@ -160,8 +160,30 @@ fn options_follow_libzmqs_sizes_and_readability() {
         len = 4;
         assert_eq!(zmq_getsockopt(s, 43, p, &mut len), 0);
         assert_eq!(v, 0, "back to ZMQ_NULL");
-        assert_eq!(zmq_setsockopt(s, 47, (&one as *const c_int).cast(), 4), -1);
+        // CURVE: a key is set as 32 bytes or 40 Z85 characters, and read into 32 bytes (raw)
+        // or 41 (Z85 and a NUL), nothing else; the server switch sets ZMQ_CURVE (2).
+        let z85 = c"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+        assert_eq!(zmq_setsockopt(s, 50, z85.as_ptr().cast(), 40), 0);
+        let mut key = [0u8; 41];
+        len = 41;
+        assert_eq!(zmq_getsockopt(s, 50, key.as_mut_ptr().cast(), &mut len), 0);
+        assert_eq!(&key[..], z85.to_bytes_with_nul());
+        len = 32;
+        assert_eq!(zmq_getsockopt(s, 50, key.as_mut_ptr().cast(), &mut len), 0);
+        let raw = key[..32].to_vec();
+        assert_eq!(
+            ferromq::z85_encode(&raw).unwrap().as_bytes(),
+            z85.to_bytes()
+        );
+        len = 40;
+        assert_eq!(zmq_getsockopt(s, 50, key.as_mut_ptr().cast(), &mut len), -1);
         assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_setsockopt(s, 50, z85.as_ptr().cast(), 39), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(zmq_setsockopt(s, 47, (&one as *const c_int).cast(), 4), 0);
+        len = 4;
+        assert_eq!(zmq_getsockopt(s, 43, p, &mut len), 0);
+        assert_eq!(v, 2, "ZMQ_CURVE");
         // A string reads with its NUL.
         assert_eq!(zmq_bind(s, c"inproc://abi-options".as_ptr()), 0);
         len = buf.len();
