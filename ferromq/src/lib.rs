@@ -28,7 +28,8 @@
 //! a `crate::` path points up or two layers use each other.
 //!
 //! ```text
-//!  socket API   socket, context, poll, proxy, core     Socket, Context; core: one socket's
+//!  socket API   socket, context, poll, proxy, auth,    Socket, Context, Authenticator;
+//!               core                                   core: one socket's
 //!               (the public types and their state)     shared state (peers, inbox, pattern)
 //!     │                                   │
 //!     ▼                                   ▼
@@ -142,6 +143,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod auth;
 mod context;
 mod core;
 mod endpoint;
@@ -160,12 +162,14 @@ mod socket;
 mod transport;
 pub mod zap;
 
+pub use auth::{Authenticator, CurveClients};
 pub use bytes::Bytes;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use ferromq_zmtp::SocketType;
 pub use keys::{
-    curve_keypair, curve_public, z85_decode, z85_encode, CurveKeyPair, KeyError, Z85Error,
+    curve_keypair, curve_public, read_certificate, read_certificates, write_certificate,
+    z85_decode, z85_encode, Certificate, CurveKeyPair, KeyError, Z85Error,
 };
 pub use message::{Message, Properties, Sendable, ZERO_COPY_MIN};
 pub use monitor::{Cause, EventKind, Monitor, MonitorEvent};

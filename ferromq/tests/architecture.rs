@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "socket API",
-        &["core", "context", "socket", "poll", "proxy"],
+        &["core", "context", "socket", "poll", "proxy", "auth"],
     ),
     ("pattern", &["pattern"]),
     ("routing", &["routing"]),

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! fmq TYPE (--bind EP | --connect EP)... [-s PREFIX]... [-n N] [--echo] [--identity ID] [--timeout MS]
-//! fmq proxy TYPE:EP TYPE:EP [TYPE:EP]
+//!          [--curve-server [SECRET] | --curve-serverkey PUBLIC ... | --plain-* ...] (see security.rs)
+//! fmq proxy TYPE:EP[;FLAG=VALUE]... TYPE:EP[;...] [TYPE:EP[;...]]
 //! fmq bench thr|lat [options]
 //! fmq keygen
 //! ```
@@ -15,10 +16,11 @@ mod bench;
 mod frames;
 mod peer;
 mod proxy;
+mod security;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// A command-line ZeroMQ peer: pipe lines through any socket type, run a proxy, or benchmark.
 ///
@@ -41,12 +43,20 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Joins two sockets like zmq_proxy, each given as TYPE:@EP (bind) or TYPE:>EP (connect).
-    Proxy(proxy::ProxyArgs),
+    Proxy(Box<proxy::ProxyArgs>),
     /// Measures throughput (PUSH to PULL) or latency (REQ/REP round trip / 2).
     Bench(bench::BenchArgs),
     /// Prints a new CURVE key pair: the public key on the first line, the secret key on the
     /// second, each as 40 Z85 characters.
-    Keygen,
+    Keygen(KeygenArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct KeygenArgs {
+    /// Also write the pair as ZPL certificates: PATH (public) and PATH_secret (name it
+    /// NAME.key for pyzmq's load_certificates to find it).
+    #[arg(long, value_name = "PATH")]
+    cert: Option<std::path::PathBuf>,
 }
 
 /// The status for an outcome; errors are reported on standard error.
@@ -65,23 +75,33 @@ fn exit_code(exit: peer::Exit) -> i32 {
 }
 
 /// `fmq keygen`: a CURVE key pair, public then secret, one per line.
-fn keygen() -> peer::Exit {
-    match ferromq::curve_keypair() {
-        Ok(pair) => {
-            println!("{}\n{}", pair.public_z85(), pair.secret_z85().as_str());
-            peer::Exit::Done
+fn keygen(args: KeygenArgs) -> peer::Exit {
+    let pair = match ferromq::curve_keypair() {
+        Ok(pair) => pair,
+        Err(e) => return peer::Exit::Failed(format!("keygen: {e}")),
+    };
+    if let Some(path) = &args.cert {
+        if let Err(e) = ferromq::write_certificate(path, &pair) {
+            return peer::Exit::Failed(format!("keygen: {}: {e}", path.display()));
         }
-        Err(e) => peer::Exit::Failed(format!("keygen: {e}")),
     }
+    println!("{}\n{}", pair.public_z85(), pair.secret_z85().as_str());
+    peer::Exit::Done
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
-        Some(Command::Proxy(args)) => proxy::run(args),
+        Some(Command::Proxy(args)) => proxy::run(*args),
         Some(Command::Bench(args)) => bench::run(args),
-        Some(Command::Keygen) => keygen(),
-        None => peer::run(cli.peer),
+        Some(Command::Keygen(args)) => keygen(args),
+        None => match cli.peer.security.resolve() {
+            Ok(security) => peer::run(cli.peer, security),
+            // A contradiction or a bad key: a usage error (status 2), as clap's own.
+            Err(e) => Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, e)
+                .exit(),
+        },
     };
     ExitCode::from(exit_code(exit) as u8)
 }

@@ -72,6 +72,8 @@ pub struct PeerArgs {
     /// Exit with status 3 when MS milliseconds pass without a message received.
     #[arg(long, value_name = "MS")]
     pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub security: crate::security::SecurityArgs,
 }
 
 /// How `fmq` ends.
@@ -152,13 +154,15 @@ fn message(line: &str) -> Message {
     Message::from(frames::decode_line(line))
 }
 
-/// Runs `fmq TYPE ...`.
-pub fn run(args: PeerArgs) -> Exit {
+/// Runs `fmq TYPE ...` with its checked security flags.
+pub fn run(args: PeerArgs, security: crate::security::Security) -> Exit {
     let Some(type_arg) = args.socket_type else {
         return Exit::Failed("a socket type is needed".into());
     };
     let ctx = Context::new();
-    let socket = match setup(&ctx, type_arg, &args) {
+    // The ZAP handler of a server that admits only some peers: it lives as long as the socket.
+    let mut auth = None;
+    let socket = match setup(&ctx, type_arg, &args, &security, &mut auth) {
         Ok(s) => s,
         Err(e) => return Exit::Failed(e.to_string()),
     };
@@ -185,8 +189,15 @@ pub fn run(args: PeerArgs) -> Exit {
     }
 }
 
-fn setup(ctx: &Context, type_arg: TypeArg, args: &PeerArgs) -> ferromq::Result<Socket> {
+fn setup(
+    ctx: &Context,
+    type_arg: TypeArg,
+    args: &PeerArgs,
+    security: &crate::security::Security,
+    auth: &mut Option<ferromq::Authenticator>,
+) -> ferromq::Result<Socket> {
     let socket = ctx.socket(type_arg.into())?;
+    security.apply(ctx, &socket, "*", auth)?;
     if let Some(id) = &args.identity {
         socket.set_routing_id(frames::decode_frame(id))?;
     }

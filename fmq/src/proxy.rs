@@ -4,17 +4,24 @@ use clap::{Args, ValueEnum};
 use ferromq::{Context, Socket, SocketType};
 
 use crate::peer::{Exit, TypeArg};
+use crate::security::SecurityArgs;
 
 /// A socket for the proxy: `TYPE:@EP` binds, `TYPE:>EP` connects; several endpoints may be
-/// joined by commas (`xsub:@tcp://*:5555,>tcp://10.0.0.2:5555`).
+/// joined by commas (`xsub:@tcp://*:5555,>tcp://10.0.0.2:5555`), and security flags follow
+/// after `;`, without their dashes (`router:@tcp://*:5555;curve-server=SECRET`).
 #[derive(Clone, Debug)]
 pub struct Spec {
     socket_type: TypeArg,
     endpoints: Vec<(bool, String)>,
+    security: SecurityArgs,
 }
 
 /// Reads a spec, with an error that says what is wrong (clap prints it, with status 2).
 pub fn parse_spec(text: &str) -> Result<Spec, String> {
+    let mut parts = text.split(';');
+    let text = parts.next().unwrap_or_default();
+    let flags: Vec<&str> = parts.collect();
+    let security = SecurityArgs::parse_inline(&flags)?;
     let (type_name, rest) = text
         .split_once(':')
         .ok_or_else(|| format!("expected TYPE:@ENDPOINT or TYPE:>ENDPOINT, got {text:?}"))?;
@@ -41,13 +48,16 @@ pub fn parse_spec(text: &str) -> Result<Spec, String> {
     Ok(Spec {
         socket_type,
         endpoints,
+        security,
     })
 }
 
 /// Arguments of `fmq proxy`.
 #[derive(Args, Debug)]
 pub struct ProxyArgs {
-    /// The frontend, e.g. xsub:@tcp://*:5555 (@ binds, > connects; quote > in a shell).
+    /// The frontend, e.g. xsub:@tcp://*:5555 (@ binds, > connects; quote > and ; in a shell),
+    /// then any security flags after ';' without their dashes, e.g.
+    /// 'router:@tcp://*:5555;curve-server=SECRET;curve-allow=PUBLIC'.
     #[arg(value_parser = parse_spec, value_name = "FRONTEND")]
     frontend: Spec,
     /// The backend, e.g. xpub:@tcp://*:5556.
@@ -58,8 +68,16 @@ pub struct ProxyArgs {
     capture: Option<Spec>,
 }
 
-fn open(ctx: &Context, spec: &Spec) -> ferromq::Result<Socket> {
+fn open(
+    ctx: &Context,
+    spec: &Spec,
+    side: &str,
+    auth: &mut Option<ferromq::Authenticator>,
+) -> ferromq::Result<Socket> {
     let socket = ctx.socket(SocketType::from(spec.socket_type))?;
+    if let Ok(security) = spec.security.resolve() {
+        security.apply(ctx, &socket, side, auth)?;
+    }
     for (bind, ep) in &spec.endpoints {
         if *bind {
             socket.bind(ep)?;
@@ -77,10 +95,15 @@ fn open(ctx: &Context, spec: &Spec) -> ferromq::Result<Socket> {
 /// Runs the proxy until the process is killed.
 pub fn run(args: ProxyArgs) -> Exit {
     let ctx = Context::new();
+    let mut auth = None;
     let result = (|| {
-        let frontend = open(&ctx, &args.frontend)?;
-        let backend = open(&ctx, &args.backend)?;
-        let capture = args.capture.as_ref().map(|c| open(&ctx, c)).transpose()?;
+        let frontend = open(&ctx, &args.frontend, "frontend", &mut auth)?;
+        let backend = open(&ctx, &args.backend, "backend", &mut auth)?;
+        let capture = args
+            .capture
+            .as_ref()
+            .map(|c| open(&ctx, c, "capture", &mut auth))
+            .transpose()?;
         ferromq::proxy(&frontend, &backend, capture.as_ref())
     })();
     match result {

@@ -668,3 +668,200 @@ fn keygen_prints_a_public_and_a_secret_key_libzmq_reads() {
     assert_ok(&second);
     assert_ne!(stdout(&second), text, "two runs gave the same pair");
 }
+
+/// The first event of `kind` on a ferromq monitor, skipping others.
+fn wait_event(monitor: &ferromq::Monitor, kind: ferromq::EventKind) -> ferromq::MonitorEvent {
+    loop {
+        let e = monitor
+            .recv_timeout(LIMIT)
+            .expect("no monitor event in time");
+        if e.kind == kind {
+            return e;
+        }
+    }
+}
+
+#[test]
+fn a_curve_server_admits_only_allowed_clients_and_keeps_serving() {
+    let (server, friend) = (
+        ferromq::curve_keypair().unwrap(),
+        ferromq::curve_keypair().unwrap(),
+    );
+    let ep = ipc();
+    let secret = format!("--curve-server={}", server.secret_z85().as_str());
+    let allow = format!("--curve-allow={}", friend.public_z85());
+    let child = start(&["rep", "--echo", "-n", "1", "--bind", &ep, &secret, &allow]);
+    let ctx = ferromq::Context::new();
+    // A client fmq does not know: refused with 400, as its own monitor hears.
+    let stranger = ctx.socket(ferromq::SocketType::Req).unwrap();
+    stranger.set_linger(0).unwrap();
+    let events = stranger.monitor();
+    stranger.set_curve_client(server.public(), None).unwrap();
+    stranger.connect(&ep).unwrap();
+    assert_eq!(
+        wait_event(&events, ferromq::EventKind::HandshakeFailedAuth).value,
+        400
+    );
+    // The allowed one is echoed.
+    let req = ctx.socket(ferromq::SocketType::Req).unwrap();
+    req.set_rcvtimeo(LIMIT.as_millis() as i32).unwrap();
+    req.set_curve_client(server.public(), Some(&friend))
+        .unwrap();
+    req.connect(&ep).unwrap();
+    req.send("over curve").unwrap();
+    assert_eq!(req.recv().unwrap().frames(), ["over curve"]);
+    assert_ok(&finish(child));
+}
+
+#[test]
+fn a_curve_client_from_a_certificate_talks_to_libzmq_shaped_servers() {
+    // fmq keygen --cert writes the pair as ZPL files; --curve-cert reads the secret one.
+    let dir = std::env::temp_dir().join(format!("fmq-certs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("client.key");
+    let out = run(&["keygen", "--cert", cert.to_str().unwrap()], b"");
+    assert_ok(&out);
+    let text = stdout(&out);
+    let public = text.lines().next().unwrap();
+    let read = ferromq::read_certificate(&cert).unwrap();
+    assert_eq!(ferromq::z85_encode(&read.public).unwrap(), public);
+    assert!(
+        read.key_pair().is_none(),
+        "the public certificate holds no secret"
+    );
+    let secret_cert = dir.join("client.key_secret");
+    // The server admits the keys of the certificates in a folder, as pyzmq's would.
+    let server_keys = ferromq::curve_keypair().unwrap();
+    let ctx = ferromq::Context::new();
+    let auth = ferromq::Authenticator::start(&ctx).unwrap();
+    assert_eq!(auth.configure_curve_folder("*", &dir).unwrap(), 1);
+    let pull = ctx.socket(ferromq::SocketType::Pull).unwrap();
+    pull.set_rcvtimeo(LIMIT.as_millis() as i32).unwrap();
+    pull.set_curve_server(&server_keys).unwrap();
+    let ep = ipc();
+    pull.bind(&ep).unwrap();
+    let serverkey = format!("--curve-serverkey={}", server_keys.public_z85());
+    let out = run(
+        &[
+            "push",
+            "--connect",
+            &ep,
+            &serverkey,
+            "--curve-cert",
+            secret_cert.to_str().unwrap(),
+        ],
+        b"hello from a certificate\n",
+    );
+    assert_ok(&out);
+    let m = pull.recv().unwrap();
+    assert_eq!(m.frames(), ["hello from a certificate"]);
+    assert_eq!(m.property("User-Id"), Some(public.as_bytes()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn plain_server_and_client_flags_against_libzmq() {
+    let ep = ipc();
+    let child = start(&[
+        "pull",
+        "-n",
+        "1",
+        "--bind",
+        &ep,
+        "--plain-server",
+        "admin:secret",
+        "--plain-server",
+        "guest:guest",
+    ]);
+    let ctx = zmq::Context::new();
+    let wrong = zsocket(&ctx, zmq::PUSH);
+    wrong.set_plain_username(Some("admin")).unwrap();
+    wrong.set_plain_password(Some("guess")).unwrap();
+    wrong.connect(&ep).unwrap();
+    wrong.send("refused", 0).unwrap();
+    let right = zsocket(&ctx, zmq::PUSH);
+    right.set_plain_username(Some("guest")).unwrap();
+    right.set_plain_password(Some("guest")).unwrap();
+    right.connect(&ep).unwrap();
+    right.send("admitted", 0).unwrap();
+    let out = finish(child);
+    assert_ok(&out);
+    assert_eq!(stdout(&out), "admitted\n");
+
+    // fmq the PLAIN client of a libzmq server.
+    let server = zsocket(&ctx, zmq::PULL);
+    let zap = zsocket(&ctx, zmq::REP);
+    zap.bind("inproc://zeromq.zap.01").unwrap();
+    server.set_plain_server(true).unwrap();
+    let ep = ipc();
+    server.bind(&ep).unwrap();
+    let handler = serve(zap, 1, |req| {
+        let ok = req[6] == b"admin" && req[7] == b"secret";
+        let status: &[u8] = if ok { b"200" } else { b"400" };
+        vec![
+            req[0].clone(),
+            req[1].clone(),
+            status.to_vec(),
+            vec![],
+            vec![],
+            vec![],
+        ]
+    });
+    let out = run(
+        &[
+            "push",
+            "--connect",
+            &ep,
+            "--plain-user",
+            "admin",
+            "--plain-password",
+            "secret",
+        ],
+        b"logged in\n",
+    );
+    assert_ok(&out);
+    assert_eq!(server.recv_bytes(0).unwrap(), b"logged in");
+    handler.join().unwrap();
+}
+
+#[test]
+fn security_flags_that_cannot_work_are_usage_errors_naming_the_flag() {
+    let key = ferromq::curve_keypair().unwrap().public_z85();
+    let cases: [(&[&str], &str); 7] = [
+        (&["--curve-server", "tooshort"], "--curve-server"),
+        (&["--curve-serverkey", &key[..39]], "--curve-serverkey"),
+        (&["--curve-allow", &key], "--curve-allow"),
+        (&["--curve-secret", &key], "--curve-secret"),
+        (&["--plain-user", "a"], "--plain-password"),
+        (&["--plain-server", "nocolon"], "--plain-server"),
+        (
+            &[
+                "--plain-user",
+                "a",
+                "--plain-password",
+                "b",
+                "--curve-serverkey",
+                &key,
+            ],
+            "contradict",
+        ),
+    ];
+    for (flags, named) in cases {
+        let mut args = vec!["push", "--connect", "tcp://127.0.0.1:1"];
+        args.extend_from_slice(flags);
+        let out = run(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(named), "{flags:?}: {}", stderr(&out));
+    }
+    // A proxy side's flags are checked as the side is read.
+    let out = run(
+        &[
+            "proxy",
+            "router:@tcp://127.0.0.1:*;curve-server=bad",
+            "dealer:@tcp://127.0.0.1:*",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--curve-server"), "{}", stderr(&out));
+}
