@@ -98,7 +98,7 @@ impl Policy {
     }
 
     fn curve(&self, domain: &str, key: &[u8]) -> Verdict {
-        let user = || Bytes::from(crate::z85_encode(key).unwrap_or_default());
+        let user = || Bytes::from(crate::keys::z85_encode(key).unwrap_or_default());
         match self.curve.get(domain) {
             Some(CurveClients::Any) => ("200", "OK", user()),
             Some(CurveClients::Keys(keys)) => {
@@ -231,7 +231,7 @@ impl Authenticator {
         domain: &str,
         dir: impl AsRef<std::path::Path>,
     ) -> std::io::Result<usize> {
-        let keys = crate::read_certificates(dir)?;
+        let keys = crate::keys::read_certificates(dir)?;
         let n = keys.len();
         self.configure_curve(domain, CurveClients::Keys(keys.into_iter().collect()));
         Ok(n)
@@ -328,7 +328,10 @@ mod tests {
         let ok = p.judge(&request("CURVE", "10.0.0.1", &[&[7; 32]]));
         assert_eq!(
             (ok.0, ok.2),
-            ("200", Bytes::from(crate::z85_encode(&[7; 32]).unwrap()))
+            (
+                "200",
+                Bytes::from(crate::keys::z85_encode(&[7; 32]).unwrap())
+            )
         );
         assert_eq!(
             p.judge(&request("CURVE", "10.0.0.1", &[&[8; 32]])).1,

@@ -989,7 +989,7 @@ impl Socket {
     /// assert_eq!(server.recv()?.frames(), ["secret plans"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn set_curve_server(&self, keys: &crate::CurveKeyPair) -> Result<()> {
+    pub fn set_curve_server(&self, keys: &crate::keys::CurveKeyPair) -> Result<()> {
         self.set_option(SocketOption::CurveSecretkey, &keys.secret()[..])?;
         self.set_option(SocketOption::CurvePublickey, &keys.public()[..])?;
         self.set_option(SocketOption::CurveServer, true)
@@ -1005,7 +1005,7 @@ impl Socket {
     pub fn set_curve_client(
         &self,
         server_key: impl AsRef<[u8]>,
-        own: Option<&crate::CurveKeyPair>,
+        own: Option<&crate::keys::CurveKeyPair>,
     ) -> Result<()> {
         let server_key = server_key.as_ref();
         SocketOption::CurveServerkey
