@@ -7,7 +7,13 @@
 //! cargo run --release -p ferromq-bench -- all --quick    # a smoke run (CI), under a minute
 //! cargo run --release -p ferromq-bench -- thr --runs 7   # one part
 //! cargo run --release -p ferromq-bench -- capi           # the C API table (needs cc)
+//! FERROMQ_BENCH_LIBZMQ=<libzmq with CURVE> cargo run --release -p ferromq-bench -- curve
 //! ```
+//!
+//! The CURVE table runs ferromq's Rust sides with CURVE (and without, for the cost) beside
+//! `bench/c/`'s programs with CURVE on the libzmq `FERROMQ_BENCH_LIBZMQ` names (the `zmq`
+//! crate's build has no CURVE; pyzmq's wheel's libzmq 4.3.5 with libsodium has), each in a
+//! process of its own; the keys are libzmq's own test keys, and no ZAP handler is bound.
 //!
 //! The C API table builds ferromq-capi's `libzmq.so` in the suite's profile (a nested
 //! `cargo build`) and the C programs of `bench/c/` against it and against libzmq (the
@@ -66,6 +72,9 @@ enum What {
     /// Through libzmq's C API: C programs on ferromq's libzmq.so and on libzmq, beside
     /// ferromq's Rust API.
     Capi(Opts),
+    /// CURVE: ferromq's Rust API beside libzmq's C programs on a libzmq with CURVE
+    /// (`FERROMQ_BENCH_LIBZMQ`, e.g. pyzmq's wheel's libzmq 4.3.5 with libsodium).
+    Curve(Opts),
     /// One side of a measurement (run by the suite itself).
     #[command(hide = true)]
     Role { args: Vec<String> },
@@ -113,6 +122,7 @@ fn main() {
                 "memory",
                 "instructions",
                 "capi",
+                "curve",
             ],
         ),
         What::Thr(o) => (o, &["thr"]),
@@ -123,6 +133,7 @@ fn main() {
         What::Memory(o) => (o, &["memory"]),
         What::Instructions(o) => (o, &["instructions"]),
         What::Capi(o) => (o, &["capi"]),
+        What::Curve(o) => (o, &["curve"]),
     };
     let runs = if opts.quick { 1 } else { opts.runs.max(1) };
     let mut suite = Suite {
@@ -143,6 +154,7 @@ fn main() {
             "memory" => suite.memory(),
             "instructions" => suite.instructions(),
             "capi" => suite.capi(&opts.out),
+            "curve" => suite.curve(&opts.out),
             _ => unreachable!(),
         }
     }
@@ -207,9 +219,16 @@ fn print_lat(rtts: &mut [Duration]) {
     println!("{} {}", mean * 1e6 / 2.0, p99 * 1e6 / 2.0);
 }
 
+/// Whether the sides spawned now speak CURVE (the CURVE table; see `sides::curve`).
+static CURVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn spawn(args: &[String]) -> Child {
     let exe = std::env::current_exe().expect("the suite's own path");
-    Command::new(exe)
+    let mut command = Command::new(exe);
+    if CURVE.load(std::sync::atomic::Ordering::Relaxed) {
+        command.env("FERROMQ_BENCH_CURVE", "1");
+    }
+    command
         .arg("role")
         .args(args)
         .stdout(Stdio::piped())
@@ -767,6 +786,98 @@ impl Suite {
                 collect(echo, Duration::from_secs(5));
                 let mean = numbers(out.as_deref()).first().copied();
                 self.record(LAT, row.clone(), "ferromq Rust API", mean);
+            }
+        }
+    }
+
+    /// CURVE: PUSH → PULL throughput over tcp at 128 B, 1 KiB and 64 KiB, and REQ/REP
+    /// latency, for ferromq's Rust API with and without CURVE and for libzmq's C programs with
+    /// CURVE, interleaved run by run.
+    fn curve(&mut self, out: &std::path::Path) {
+        const THR: &str = "CURVE: throughput over tcp (msg/s)";
+        const LAT: &str = "CURVE: one-way latency over tcp, mean (µs)";
+        let libzmq = match std::env::var_os("FERROMQ_BENCH_LIBZMQ") {
+            Some(_) => capi::compiler().and_then(|()| capi::libzmq(&out.join("curve"))),
+            None => Err("FERROMQ_BENCH_LIBZMQ names no libzmq with CURVE".into()),
+        };
+        let libzmq = match libzmq {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("the CURVE table's libzmq column is skipped: {e}");
+                None
+            }
+        };
+        if let Some(p) = &libzmq {
+            self.notes.push(format!(
+                "CURVE tables: libzmq is bench/c/'s programs on {} with CURVE, each side a                  process; ferromq is its Rust API, with CURVE and without (NULL).",
+                p.loads
+            ));
+        }
+        let set_curve = |on: bool| CURVE.store(on, std::sync::atomic::Ordering::Relaxed);
+        let c_side = |p: &capi::Programs, name: &str, args: &[String]| {
+            p.command(name)
+                .args(args)
+                .env("FERROMQ_BENCH_CURVE", "1")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .map_err(|e| eprintln!("{name}: {e}"))
+                .ok()
+        };
+        for size in [128usize, 1024, 65536] {
+            let count = self.scale(thr_count(size).min(2_000_000));
+            for _ in 0..self.runs {
+                if let Some(p) = &libzmq {
+                    let ep = endpoint("tcp");
+                    let rx = c_side(p, "local_thr", &[ep.clone(), s(size), s(count)]);
+                    let tx = c_side(p, "remote_thr", &[ep, s(size), s(count)]);
+                    let rate = rx.and_then(|rx| collect(rx, LIMIT));
+                    if let Some(mut tx) = tx {
+                        if rate.is_none() {
+                            let _ = tx.kill();
+                        }
+                        collect(tx, Duration::from_secs(10));
+                    }
+                    let value = numbers(rate.as_deref()).first().copied();
+                    self.record(THR, format!("{size} B"), "libzmq CURVE", value);
+                }
+                set_curve(true);
+                let rust = self.thr_pair(Imp::Ferromq, Imp::Ferromq, "tcp", size, count);
+                set_curve(false);
+                self.record(THR, format!("{size} B"), "ferromq CURVE", rust);
+                let null = self.thr_pair(Imp::Ferromq, Imp::Ferromq, "tcp", size, count);
+                self.record(THR, format!("{size} B"), "ferromq NULL", null);
+            }
+        }
+        let count = self.scale(20_000);
+        for size in [64usize, 1024] {
+            let row = format!("tcp {size} B");
+            for _ in 0..self.runs {
+                if let Some(p) = &libzmq {
+                    let ep = endpoint("tcp");
+                    let echo = c_side(p, "local_lat", &[ep.clone(), s(size), s(count)]);
+                    let client = c_side(p, "remote_lat", &[ep, s(size), s(count)]);
+                    let out = client.and_then(|c| collect(c, LIMIT));
+                    if let Some(mut echo) = echo {
+                        if out.is_none() {
+                            let _ = echo.kill();
+                        }
+                        collect(echo, Duration::from_secs(5));
+                    }
+                    let mean = numbers(out.as_deref()).first().copied();
+                    self.record(LAT, row.clone(), "libzmq CURVE", mean);
+                }
+                for (column, on) in [("ferromq CURVE", true), ("ferromq NULL", false)] {
+                    set_curve(on);
+                    let ep = endpoint("tcp");
+                    let echo = spawn(&[s("lat-echo"), s("ferromq"), ep.clone(), s(count)]);
+                    let client = spawn(&[s("lat-client"), s("ferromq"), ep, s(size), s(count)]);
+                    set_curve(false);
+                    let out = collect(client, LIMIT);
+                    collect(echo, Duration::from_secs(5));
+                    let mean = numbers(out.as_deref()).first().copied();
+                    self.record(LAT, row.clone(), column, mean);
+                }
             }
         }
     }

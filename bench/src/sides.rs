@@ -46,8 +46,36 @@ fn rate(count: u64, start: Instant) -> f64 {
 
 // ----- ferromq -----
 
+/// libzmq's own test keys (its `zmq_curve` man page), as `bench/c/perf.h` has them.
+const SERVER_SECRET: &str = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+const SERVER_PUBLIC: &str = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+const CLIENT_SECRET: &str = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+
+/// With `FERROMQ_BENCH_CURVE` set (the CURVE table), the binding side is a CURVE server and
+/// the connecting side its client.
+fn curve(s: &ferromq::Socket, bind: bool) {
+    if std::env::var_os("FERROMQ_BENCH_CURVE").is_none() {
+        return;
+    }
+    let pair = |secret: &str| {
+        let raw: [u8; 32] = ferromq::z85_decode(secret)
+            .expect("a test key")
+            .try_into()
+            .expect("32 bytes");
+        ferromq::CurveKeyPair::from_secret(raw.into())
+    };
+    if bind {
+        s.set_curve_server(&pair(SERVER_SECRET))
+            .expect("curve server");
+    } else {
+        s.set_curve_client(SERVER_PUBLIC, Some(&pair(CLIENT_SECRET)))
+            .expect("curve client");
+    }
+}
+
 fn ferro(ctx: &ferromq::Context, t: ferromq::SocketType, ep: &str, bind: bool) -> ferromq::Socket {
     let s = ctx.socket(t).expect("socket");
+    curve(&s, bind);
     if bind {
         s.bind(ep).expect("bind");
     } else {

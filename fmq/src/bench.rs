@@ -17,6 +17,7 @@ use clap::{Args, ValueEnum};
 use ferromq::{Context, Message, Socket, SocketType};
 
 use crate::peer::Exit;
+use crate::security::Security;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Kind {
@@ -65,6 +66,13 @@ pub struct BenchArgs {
     /// With --role: bind to this endpoint.
     #[arg(long, value_name = "EP")]
     bind: Option<String>,
+    /// Both sides speak CURVE (a fresh server key pair; the measuring side is the server),
+    /// so that its cost can be measured. With --role, give the security flags instead.
+    #[arg(long, conflicts_with = "role")]
+    curve: bool,
+    /// With --role: this side's security, as for `fmq TYPE`.
+    #[command(flatten)]
+    security: crate::security::SecurityArgs,
 }
 
 struct Plan {
@@ -87,6 +95,15 @@ pub fn run(args: BenchArgs) -> Exit {
         }),
     };
     let ctx = Context::new();
+    let security = match args.security.resolve() {
+        Ok(Security::Null) => Security::Null,
+        Ok(_) if args.role.is_none() => {
+            return Exit::Usage("the security flags go with --role; both sides: --curve".into())
+        }
+        Ok(security) => security,
+        Err(e) => return Exit::Usage(e),
+    };
+    let mut auth = None;
     let result = match args.role {
         Some(role) => {
             let (ep, bind) = match (&args.connect, &args.bind) {
@@ -94,9 +111,14 @@ pub fn run(args: BenchArgs) -> Exit {
                 (None, Some(ep)) => (ep.clone(), true),
                 _ => return Exit::Failed("--role needs --connect EP or --bind EP".into()),
             };
-            one_side(&ctx, &plan, role, &ep, bind)
+            let side = Side {
+                ctx: &ctx,
+                security: &security,
+                auth: &mut auth,
+            };
+            one_side(side, &plan, role, &ep, bind)
         }
-        None => both_sides(&ctx, &plan, args.transport),
+        None => both_sides(&ctx, &plan, args.transport, args.curve),
     };
     match result {
         Ok(Some(line)) => {
@@ -118,9 +140,20 @@ fn socket_type(kind: Kind, role: Role) -> SocketType {
     }
 }
 
-fn open(ctx: &Context, plan: &Plan, role: Role, ep: &str, bind: bool) -> Result<Socket, String> {
-    let socket = ctx
+/// Where a side's socket is made, with what security.
+struct Side<'a> {
+    ctx: &'a Context,
+    security: &'a Security,
+    auth: &'a mut Option<ferromq::Authenticator>,
+}
+
+fn open(side: Side<'_>, plan: &Plan, role: Role, ep: &str, bind: bool) -> Result<Socket, String> {
+    let socket = side
+        .ctx
         .socket(socket_type(plan.kind, role))
+        .map_err(|e| e.to_string())?;
+    side.security
+        .apply(side.ctx, &socket, "*", side.auth)
         .map_err(|e| e.to_string())?;
     if bind {
         socket.bind(ep).map_err(|e| e.to_string())?;
@@ -132,13 +165,13 @@ fn open(ctx: &Context, plan: &Plan, role: Role, ep: &str, bind: bool) -> Result<
 
 /// One side; returns the result line if this side measures.
 fn one_side(
-    ctx: &Context,
+    side: Side<'_>,
     plan: &Plan,
     role: Role,
     ep: &str,
     bind: bool,
 ) -> Result<Option<String>, String> {
-    let socket = open(ctx, plan, role, ep, bind)?;
+    let socket = open(side, plan, role, ep, bind)?;
     if bind {
         if let Some(bound) = socket.last_endpoint().filter(|b| b != ep) {
             eprintln!("fmq: bound {bound}");
@@ -243,7 +276,22 @@ fn lat_line(plan: &Plan, rtts: &mut [Duration]) -> String {
 
 /// Both sides: this side binds and measures; the other connects, in a thread (inproc) or in
 /// a child process (tcp, ipc).
-fn both_sides(ctx: &Context, plan: &Plan, transport: Transport) -> Result<Option<String>, String> {
+fn both_sides(
+    ctx: &Context,
+    plan: &Plan,
+    transport: Transport,
+    curve: bool,
+) -> Result<Option<String>, String> {
+    // With --curve: this (binding) side is the server, the other its client.
+    let keys = curve
+        .then(|| ferromq::curve_keypair().map_err(|e| e.to_string()))
+        .transpose()?;
+    let server_key = keys.as_ref().map(|k| k.public_z85());
+    let ours = match keys {
+        Some(keys) => Security::CurveServer { keys, allow: None },
+        None => Security::Null,
+    };
+    let mut auth = None;
     let measuring = match plan.kind {
         Kind::Thr => Role::Recv,
         Kind::Lat => Role::Send,
@@ -261,12 +309,24 @@ fn both_sides(ctx: &Context, plan: &Plan, transport: Transport) -> Result<Option
         ),
         Transport::Inproc => "inproc://fmq-bench".to_owned(),
     };
-    let socket = open(ctx, plan, measuring, &ep, true)?;
+    let side = Side {
+        ctx,
+        security: &ours,
+        auth: &mut auth,
+    };
+    let socket = open(side, plan, measuring, &ep, true)?;
     let ep = socket.last_endpoint().unwrap_or(ep);
     if transport == Transport::Inproc {
+        // inproc has no mechanism (as in libzmq): --curve changes nothing there.
         return std::thread::scope(|s| {
             let peer = s.spawn(|| -> Result<Option<String>, String> {
-                let socket = open(ctx, plan, other, &ep, false)?;
+                let mut none = None;
+                let side = Side {
+                    ctx,
+                    security: &Security::Null,
+                    auth: &mut none,
+                };
+                let socket = open(side, plan, other, &ep, false)?;
                 serve(&socket, plan, other)
             });
             let line = serve(&socket, plan, measuring);
@@ -292,6 +352,7 @@ fn both_sides(ctx: &Context, plan: &Plan, transport: Transport) -> Result<Option
             "--count",
             &plan.count.to_string(),
         ])
+        .args(server_key.map(|k| format!("--curve-serverkey={k}")))
         .spawn()
         .map_err(|e| format!("cannot start the other side: {e}"))?;
     let line = serve(&socket, plan, measuring);

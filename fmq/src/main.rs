@@ -45,7 +45,7 @@ enum Command {
     /// Joins two sockets like zmq_proxy, each given as TYPE:@EP (bind) or TYPE:>EP (connect).
     Proxy(Box<proxy::ProxyArgs>),
     /// Measures throughput (PUSH to PULL) or latency (REQ/REP round trip / 2).
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Prints a new CURVE key pair: the public key on the first line, the secret key on the
     /// second, each as 40 Z85 characters.
     Keygen(KeygenArgs),
@@ -71,6 +71,10 @@ fn exit_code(exit: peer::Exit) -> i32 {
             eprintln!("fmq: {reason}");
             1
         }
+        peer::Exit::Usage(reason) => {
+            eprintln!("error: {reason}");
+            2
+        }
     }
 }
 
@@ -93,7 +97,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
         Some(Command::Proxy(args)) => proxy::run(*args),
-        Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Bench(args)) => bench::run(*args),
         Some(Command::Keygen(args)) => keygen(args),
         None => match cli.peer.security.resolve() {
             Ok(security) => peer::run(cli.peer, security),

@@ -84,6 +84,8 @@ pub enum Exit {
     TimedOut(Duration),
     /// Status 1.
     Failed(String),
+    /// Status 2: arguments that cannot work together.
+    Usage(String),
 }
 
 impl From<Error> for Exit {
