@@ -252,6 +252,51 @@ fn spawn_many_fds(args: &[String]) -> Child {
         .expect("start a side")
 }
 
+/// One C side (`bench/c/`), with CURVE when `curve`; `None` if it did not start.
+fn c_side(p: &capi::Programs, name: &str, args: &[String], curve: bool) -> Option<Child> {
+    let mut command = p.command(name);
+    if curve {
+        command.env("FERROMQ_BENCH_CURVE", "1");
+    }
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| eprintln!("{name}: {e}"))
+        .ok()
+}
+
+/// A C throughput pair over tcp (`local_thr` measures): msg/s.
+fn c_thr(p: &capi::Programs, size: usize, count: u64, curve: bool) -> Option<f64> {
+    let ep = endpoint("tcp");
+    let rx = c_side(p, "local_thr", &[ep.clone(), s(size), s(count)], curve);
+    let tx = c_side(p, "remote_thr", &[ep, s(size), s(count)], curve);
+    let rate = rx.and_then(|rx| collect(rx, LIMIT));
+    if let Some(mut tx) = tx {
+        if rate.is_none() {
+            let _ = tx.kill();
+        }
+        collect(tx, Duration::from_secs(10));
+    }
+    numbers(rate.as_deref()).first().copied()
+}
+
+/// A C latency pair over tcp (`remote_lat` measures): the mean one-way latency in µs.
+fn c_lat(p: &capi::Programs, size: usize, count: u64, curve: bool) -> Option<f64> {
+    let ep = endpoint("tcp");
+    let echo = c_side(p, "local_lat", &[ep.clone(), s(size), s(count)], curve);
+    let client = c_side(p, "remote_lat", &[ep, s(size), s(count)], curve);
+    let out = client.and_then(|c| collect(c, LIMIT));
+    if let Some(mut echo) = echo {
+        if out.is_none() {
+            let _ = echo.kill();
+        }
+        collect(echo, Duration::from_secs(5));
+    }
+    numbers(out.as_deref()).first().copied()
+}
+
 /// Waits for a side (at most `limit`) and returns what it printed; `None` if it failed.
 fn collect(mut child: Child, limit: Duration) -> Option<String> {
     let deadline = Instant::now() + limit;
@@ -730,31 +775,11 @@ impl Suite {
              run in between.",
             ferromq.loads, libzmq.loads
         ));
-        // One C side; None if it did not start.
-        let run = |p: &capi::Programs, name: &str, args: &[String]| {
-            p.command(name)
-                .args(args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .map_err(|e| eprintln!("{name}: {e}"))
-                .ok()
-        };
         for size in SIZES {
             let count = self.scale(thr_count(size));
             for _ in 0..self.runs {
                 for (column, programs) in [("libzmq", &libzmq), ("ferromq", &ferromq)] {
-                    let ep = endpoint("tcp");
-                    let rx = run(programs, "local_thr", &[ep.clone(), s(size), s(count)]);
-                    let tx = run(programs, "remote_thr", &[ep, s(size), s(count)]);
-                    let rate = rx.and_then(|rx| collect(rx, LIMIT));
-                    if let Some(mut tx) = tx {
-                        if rate.is_none() {
-                            let _ = tx.kill();
-                        }
-                        collect(tx, Duration::from_secs(10));
-                    }
-                    let value = numbers(rate.as_deref()).first().copied();
+                    let value = c_thr(programs, size, count, false);
                     self.record(THR, format!("{size} B"), column, value);
                 }
                 let rust = self.thr_pair(Imp::Ferromq, Imp::Ferromq, "tcp", size, count);
@@ -766,17 +791,7 @@ impl Suite {
             let row = format!("tcp {size} B");
             for _ in 0..self.runs {
                 for (column, programs) in [("libzmq", &libzmq), ("ferromq", &ferromq)] {
-                    let ep = endpoint("tcp");
-                    let echo = run(programs, "local_lat", &[ep.clone(), s(size), s(count)]);
-                    let client = run(programs, "remote_lat", &[ep, s(size), s(count)]);
-                    let out = client.and_then(|c| collect(c, LIMIT));
-                    if let Some(mut echo) = echo {
-                        if out.is_none() {
-                            let _ = echo.kill();
-                        }
-                        collect(echo, Duration::from_secs(5));
-                    }
-                    let mean = numbers(out.as_deref()).first().copied();
+                    let mean = c_lat(programs, size, count, false);
                     self.record(LAT, row.clone(), column, mean);
                 }
                 let ep = endpoint("tcp");
@@ -814,31 +829,11 @@ impl Suite {
             ));
         }
         let set_curve = |on: bool| CURVE.store(on, std::sync::atomic::Ordering::Relaxed);
-        let c_side = |p: &capi::Programs, name: &str, args: &[String]| {
-            p.command(name)
-                .args(args)
-                .env("FERROMQ_BENCH_CURVE", "1")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .map_err(|e| eprintln!("{name}: {e}"))
-                .ok()
-        };
         for size in [128usize, 1024, 65536] {
             let count = self.scale(thr_count(size).min(2_000_000));
             for _ in 0..self.runs {
                 if let Some(p) = &libzmq {
-                    let ep = endpoint("tcp");
-                    let rx = c_side(p, "local_thr", &[ep.clone(), s(size), s(count)]);
-                    let tx = c_side(p, "remote_thr", &[ep, s(size), s(count)]);
-                    let rate = rx.and_then(|rx| collect(rx, LIMIT));
-                    if let Some(mut tx) = tx {
-                        if rate.is_none() {
-                            let _ = tx.kill();
-                        }
-                        collect(tx, Duration::from_secs(10));
-                    }
-                    let value = numbers(rate.as_deref()).first().copied();
+                    let value = c_thr(p, size, count, true);
                     self.record(THR, format!("{size} B"), "libzmq CURVE", value);
                 }
                 set_curve(true);
@@ -854,17 +849,7 @@ impl Suite {
             let row = format!("tcp {size} B");
             for _ in 0..self.runs {
                 if let Some(p) = &libzmq {
-                    let ep = endpoint("tcp");
-                    let echo = c_side(p, "local_lat", &[ep.clone(), s(size), s(count)]);
-                    let client = c_side(p, "remote_lat", &[ep, s(size), s(count)]);
-                    let out = client.and_then(|c| collect(c, LIMIT));
-                    if let Some(mut echo) = echo {
-                        if out.is_none() {
-                            let _ = echo.kill();
-                        }
-                        collect(echo, Duration::from_secs(5));
-                    }
-                    let mean = numbers(out.as_deref()).first().copied();
+                    let mean = c_lat(p, size, count, true);
                     self.record(LAT, row.clone(), "libzmq CURVE", mean);
                 }
                 for (column, on) in [("ferromq CURVE", true), ("ferromq NULL", false)] {

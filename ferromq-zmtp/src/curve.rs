@@ -233,17 +233,9 @@ impl Client {
         let session = self.session?;
         // A second box of the same keys: one for each direction's owner.
         let sealing = SalsaBox::new(&self.server_short?, &self.short);
-        Some((
-            Sealer {
-                cipher: sealing,
-                prefix: *b"CurveZMQMESSAGEC",
-                next: self.next_nonce,
-            },
-            Opener {
-                cipher: session,
-                prefix: *b"CurveZMQMESSAGES",
-                last: self.peer_nonce,
-            },
+        Some(codec(
+            (sealing, *b"CurveZMQMESSAGEC", self.next_nonce),
+            (session, *b"CurveZMQMESSAGES", self.peer_nonce),
         ))
     }
 }
@@ -399,19 +391,31 @@ impl Server {
     pub fn into_codec(self) -> Option<(Sealer, Opener)> {
         let session = self.session?;
         let sealing = SalsaBox::new(&PublicKey::from(self.client_short), &self.short);
-        Some((
-            Sealer {
-                cipher: sealing,
-                prefix: *b"CurveZMQMESSAGES",
-                next: self.next_nonce,
-            },
-            Opener {
-                cipher: session,
-                prefix: *b"CurveZMQMESSAGEC",
-                last: self.peer_nonce,
-            },
+        Some(codec(
+            (sealing, *b"CurveZMQMESSAGES", self.next_nonce),
+            (session, *b"CurveZMQMESSAGEC", self.peer_nonce),
         ))
     }
+}
+
+/// A session's MESSAGE codec: boxes of the same keys for each direction, each direction's
+/// nonce prefix, our next short nonce and the peer's last.
+fn codec(
+    (sealing, ours, next): (SalsaBox, [u8; 16], u64),
+    (opening, theirs, last): (SalsaBox, [u8; 16], u64),
+) -> (Sealer, Opener) {
+    (
+        Sealer {
+            cipher: sealing,
+            prefix: ours,
+            next,
+        },
+        Opener {
+            cipher: opening,
+            prefix: theirs,
+            last,
+        },
+    )
 }
 
 /// Boxes outgoing frames as CURVE MESSAGE commands, each under the next short nonce. It

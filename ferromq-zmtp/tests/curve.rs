@@ -8,6 +8,9 @@ use ferromq_zmtp::key::KeyPair;
 use ferromq_zmtp::{AuthReply, Config, Connection, Error, Event, Mechanism, SocketType};
 use proptest::prelude::*;
 
+mod common;
+use common::{deliver, Seen};
+
 fn client(own: &KeyPair, server_key: &[u8; 32]) -> Connection {
     let mut config = Config::new(SocketType::Dealer);
     config.mechanism = Mechanism::CurveClient {
@@ -23,36 +26,6 @@ fn server(own: &KeyPair) -> Connection {
         secret: own.secret(),
     };
     Connection::new(config)
-}
-
-#[derive(Debug, Default)]
-struct Seen {
-    events: Vec<Event>,
-    error: Option<Error>,
-}
-
-/// Moves `from`'s output into `to`, `chunk` bytes at a time, and collects `to`'s events.
-fn deliver(from: &mut Connection, to: &mut Connection, chunk: usize, seen: &mut Seen) {
-    let mut wire = BytesMut::new();
-    from.poll_transmit(&mut wire);
-    let pieces: Vec<&[u8]> = if wire.is_empty() {
-        vec![&[]]
-    } else {
-        wire.chunks(chunk.max(1)).collect()
-    };
-    for piece in pieces {
-        to.feed(piece);
-        loop {
-            match to.poll_event() {
-                Ok(Some(event)) => seen.events.push(event),
-                Ok(None) => break,
-                Err(e) => {
-                    seen.error.get_or_insert(e);
-                    return;
-                }
-            }
-        }
-    }
 }
 
 /// Runs the handshake, the authenticator answering `status` for the client key `allowed`

@@ -7,6 +7,9 @@ use ferromq_zmtp::{
     encode, zmtp_code, AuthReply, Config, Connection, Error, Event, Mechanism, SocketType,
 };
 use proptest::prelude::*;
+
+mod common;
+use common::{deliver, Seen};
 use zeroize::Zeroizing;
 
 fn client(password: &[u8]) -> Connection {
@@ -22,38 +25,6 @@ fn server() -> Connection {
     let mut config = Config::new(SocketType::Router);
     config.mechanism = Mechanism::PlainServer;
     Connection::new(config)
-}
-
-/// What one side did with the bytes it was given: its events, or the error that ended it.
-#[derive(Debug, Default)]
-struct Seen {
-    events: Vec<Event>,
-    error: Option<Error>,
-}
-
-/// Moves `from`'s output into `to`, `chunk` bytes at a time, and collects `to`'s events.
-fn deliver(from: &mut Connection, to: &mut Connection, chunk: usize, seen: &mut Seen) {
-    let mut wire = BytesMut::new();
-    from.poll_transmit(&mut wire);
-    // With nothing new, still decode what waits (input left while authenticating).
-    let pieces: Vec<&[u8]> = if wire.is_empty() {
-        vec![&[]]
-    } else {
-        wire.chunks(chunk.max(1)).collect()
-    };
-    for piece in pieces {
-        to.feed(piece);
-        loop {
-            match to.poll_event() {
-                Ok(Some(event)) => seen.events.push(event),
-                Ok(None) => break,
-                Err(e) => {
-                    seen.error.get_or_insert(e);
-                    return;
-                }
-            }
-        }
-    }
 }
 
 /// Runs the handshake to its end, the server's authenticator answering `status` for the

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::zap::{answer, ferro_zap, ZapRequest};
 use common::*;
-use ferromq::{Context, EventKind as K, Monitor, Socket, SocketType as T};
+use ferromq::{Context, EventKind as K, Socket, SocketType as T};
 
 /// The Python with a CURVE-capable pyzmq, or `None` (the test is skipped, saying why).
 fn python() -> Option<String> {
@@ -281,17 +281,6 @@ fn every_pattern_pairing_runs_over_curve_with_libzmq() {
         sub.subscribe("a").unwrap();
         sub.subscribe("b").unwrap();
         pub_sub(&publisher, &sub);
-    }
-}
-
-fn wait_for(monitor: &Monitor, kind: K) -> ferromq::MonitorEvent {
-    loop {
-        let e = monitor
-            .recv_timeout(Duration::from_millis(TIMEOUT_MS as u64))
-            .unwrap_or_else(|err| panic!("no {kind:?} event: {err}"));
-        if e.kind == kind {
-            return e;
-        }
     }
 }
 

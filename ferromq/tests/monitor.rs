@@ -7,21 +7,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::*;
-use ferromq::{Context, Error, EventKind as K, Monitor, MonitorEvent, SocketType as T};
+use ferromq::{Context, Error, EventKind as K, MonitorEvent, SocketType as T};
 
 const WAIT: Duration = Duration::from_millis(TIMEOUT_MS as u64);
-
-/// Receives events until one of `kind` (others are skipped), within the test timeout.
-fn wait_for(monitor: &Monitor, kind: K) -> MonitorEvent {
-    loop {
-        let e = monitor
-            .recv_timeout(WAIT)
-            .unwrap_or_else(|err| panic!("no {kind:?} event: {err}"));
-        if e.kind == kind {
-            return e;
-        }
-    }
-}
 
 #[test]
 fn bind_side_lifecycle_with_a_libzmq_peer() {

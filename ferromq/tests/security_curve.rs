@@ -13,21 +13,10 @@ use std::time::Duration;
 use common::zap::{answer, ferro_zap, ZapRequest};
 use common::*;
 use ferromq::{
-    Cause, Context, CurveKeyPair, EventKind as K, Monitor, MonitorEvent, Socket, SocketType as T,
+    Cause, Context, CurveKeyPair, EventKind as K, MonitorEvent, Socket, SocketType as T,
 };
 
 const WAIT: Duration = Duration::from_millis(TIMEOUT_MS as u64);
-
-fn wait_for(monitor: &Monitor, kind: K) -> MonitorEvent {
-    loop {
-        let e = monitor
-            .recv_timeout(WAIT)
-            .unwrap_or_else(|err| panic!("no {kind:?} event: {err}"));
-        if e.kind == kind {
-            return e;
-        }
-    }
-}
 
 fn keys() -> CurveKeyPair {
     ferromq::curve_keypair().unwrap()

@@ -14,18 +14,6 @@ use ferromq::{Cause, Context, EventKind as K, Monitor, MonitorEvent, Socket, Soc
 
 const WAIT: Duration = Duration::from_millis(TIMEOUT_MS as u64);
 
-/// The first event of `kind`, skipping others; panics if none comes within the bound.
-fn wait_for(monitor: &Monitor, kind: K) -> MonitorEvent {
-    loop {
-        let e = monitor
-            .recv_timeout(WAIT)
-            .unwrap_or_else(|err| panic!("no {kind:?} event: {err}"));
-        if e.kind == kind {
-            return e;
-        }
-    }
-}
-
 /// Whether an event of `kind` comes within `ms`.
 fn sees(monitor: &Monitor, kind: K, ms: u64) -> bool {
     let deadline = std::time::Instant::now() + Duration::from_millis(ms);

@@ -4,7 +4,7 @@
 
 pub mod zap;
 
-use ferromq::{Context, Socket, SocketType};
+use ferromq::{Context, EventKind, Monitor, MonitorEvent, Socket, SocketType};
 
 /// Every wait in the tests is bounded by this.
 pub const TIMEOUT_MS: i32 = 10_000;
@@ -498,4 +498,16 @@ pub fn run_example(name: &str, args: &[&str]) -> String {
     let last = stdout.lines().last().unwrap_or("");
     assert!(last.starts_with("summary: "), "{name} ended with {last:?}");
     stdout
+}
+
+/// Receives events until one of `kind` (others are skipped), within the test timeout.
+pub fn wait_for(monitor: &Monitor, kind: EventKind) -> MonitorEvent {
+    loop {
+        let e = monitor
+            .recv_timeout(std::time::Duration::from_millis(TIMEOUT_MS as u64))
+            .unwrap_or_else(|err| panic!("no {kind:?} event: {err}"));
+        if e.kind == kind {
+            return e;
+        }
+    }
 }
