@@ -480,3 +480,62 @@ fn a_plain_peer_and_a_null_peer_refuse_each_other_across_implementations() {
     );
     wait_for_failure(&events);
 }
+
+#[test]
+fn nulls_zap_rules_and_plains_missing_handler_hold_against_libzmq() {
+    // libzmq a NULL server with a domain: it asks its handler about a ferromq client.
+    for (status, admitted) in [("200", true), ("400", false)] {
+        let (ctx, zctx) = (Context::new(), zmq::Context::new());
+        let _zap = libzmq_zap(&zctx, admin_secret_as("", status));
+        let pull = libzmq(&zctx, zmq::PULL);
+        let pull_events = libzmq_monitor(&zctx, &pull, "null-server");
+        pull.set_zap_domain("d").unwrap();
+        let ep = zmq_bind(&pull);
+        let push = ferro(&ctx, T::Push);
+        let events = push.monitor();
+        push.connect(&ep).unwrap();
+        push.send("null").unwrap();
+        if admitted {
+            assert_eq!(pull.recv_bytes(0).unwrap(), b"null");
+        } else {
+            assert_eq!(
+                libzmq_wait_for(&pull_events, zmq::SocketEvent::HANDSHAKE_FAILED_AUTH),
+                400
+            );
+            assert_eq!(wait_for(&events, K::HandshakeFailedAuth).value, 400);
+        }
+    }
+    // ferromq the NULL server with a domain, a libzmq client: its monitor reads our ERROR.
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let _zap = ferro_zap(&ctx, admin_secret("400"));
+    let pull = ferro(&ctx, T::Pull);
+    pull.set_zap_domain("d").unwrap();
+    let ep = ferro_bind(&pull);
+    let push = libzmq(&zctx, zmq::PUSH);
+    let push_events = libzmq_monitor(&zctx, &push, "null-client");
+    push.connect(&ep).unwrap();
+    assert_eq!(
+        libzmq_wait_for(&push_events, zmq::SocketEvent::HANDSHAKE_FAILED_AUTH),
+        400
+    );
+
+    // PLAIN with no handler: libzmq refuses our client with EFAULT, as we refuse its.
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let server = libzmq(&zctx, zmq::PULL);
+    let server_events = libzmq_monitor(&zctx, &server, "plain-nohandler");
+    server.set_plain_server(true).unwrap();
+    let ep = zmq_bind(&server);
+    let client = plain_client(&ctx, T::Push, &ep, "secret");
+    client.send("x").unwrap();
+    assert_eq!(
+        libzmq_wait_for(&server_events, zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL),
+        14
+    );
+    let (ours, ep) = plain_server(&ctx, T::Pull);
+    let events = ours.monitor();
+    let zclient = libzmq(&zctx, zmq::PUSH);
+    zclient.set_plain_username(Some("admin")).unwrap();
+    zclient.set_plain_password(Some("secret")).unwrap();
+    zclient.connect(&ep).unwrap();
+    assert_eq!(wait_for(&events, K::HandshakeFailedNoDetail).value, 14);
+}
