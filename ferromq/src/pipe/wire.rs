@@ -436,6 +436,15 @@ impl OutPipe {
         if !s.keyed && sealer.is_none() {
             return;
         }
+        if !s.keyed && s.encoded > 0 {
+            // CURVE was switched on after the connect that made this pipe: what was encoded
+            // in clear meanwhile cannot go on a boxed connection.
+            s.batch.enc.clear();
+            s.batch.large.clear();
+            s.encoded = 0;
+            s.held = 0;
+        }
+        s.keyed = s.keyed || sealer.is_some();
         s.sealer = sealer;
         s.hold = false;
         for command in std::mem::take(&mut s.commands) {
@@ -775,6 +784,81 @@ mod tests {
         assert!(pipe.has_room());
         assert_eq!(drain(&pipe), b"\x00\x01c");
         assert!(pipe.is_empty());
+    }
+
+    /// A CURVE client and server connection after their handshake, in memory: the client's
+    /// sealer, and the server connection that opens what it seals.
+    fn curve_pair() -> (Sealer, ferromq_zmtp::Connection) {
+        use ferromq_zmtp::{key::KeyPair, AuthReply, Config, Connection, Event, Mechanism};
+        let sk = KeyPair::generate().unwrap();
+        let mut cc = Config::new(ferromq_zmtp::SocketType::Push);
+        cc.mechanism = Mechanism::CurveClient {
+            secret: None,
+            server_key: *sk.public(),
+        };
+        let mut sc = Config::new(ferromq_zmtp::SocketType::Pull);
+        sc.mechanism = Mechanism::CurveServer {
+            secret: sk.secret(),
+        };
+        let (mut c, mut s) = (Connection::new(cc), Connection::new(sc));
+        for _ in 0..4 {
+            let mut wire = BytesMut::new();
+            c.poll_transmit(&mut wire);
+            s.feed(&wire);
+            while let Some(e) = s.poll_event().unwrap() {
+                if matches!(e, Event::Authenticate(_)) {
+                    s.authenticated(AuthReply {
+                        status: 200,
+                        user_id: Bytes::new(),
+                    })
+                    .unwrap();
+                }
+            }
+            let mut wire = BytesMut::new();
+            s.poll_transmit(&mut wire);
+            c.feed(&wire);
+            while c.poll_event().unwrap().is_some() {}
+        }
+        assert!(c.is_established() && s.is_established());
+        (c.take_sealer().unwrap(), s)
+    }
+
+    #[test]
+    fn a_boxed_pipe_holds_messages_for_a_connections_keys_and_boxes_them_in_order() {
+        let mut opts = crate::options::Options::default();
+        opts.security.store(
+            crate::SocketOption::CurveServerkey,
+            crate::OptionValue::Bytes(Bytes::from_static(&[1; 32])),
+        );
+        let pipe = OutPipe::for_options(&opts);
+        pipe.push(Outgoing::Owned(Message::from(["a", "b"])))
+            .unwrap();
+        pipe.push_command(subscription_bytes(true, &Bytes::from_static(b"t"), 1));
+        pipe.push(Outgoing::Frame(b"c")).unwrap();
+        // Nothing goes out before a connection's keys exist.
+        assert!(matches!(pipe.take(&mut Batch::default()), Taken::Nothing));
+        let (sealer, mut server) = curve_pair();
+        pipe.start_session(Some(sealer));
+        let mut wire = drain(&pipe);
+        wire.extend(drain(&pipe));
+        assert!(
+            !wire.windows(3).any(|w| w == b"\x00\x01c"),
+            "nothing in clear"
+        );
+        server.feed(&wire);
+        let mut seen = Vec::new();
+        while let Some(e) = server.poll_event().unwrap() {
+            seen.push(format!("{e:?}"));
+        }
+        // The command first, then the messages in order.
+        assert!(seen[0].contains("Subscribe"), "{seen:?}");
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        // What was boxed for a connection that ended is dropped; what follows waits again.
+        pipe.push(Outgoing::Frame(b"lost")).unwrap();
+        pipe.end_session();
+        pipe.push(Outgoing::Frame(b"kept")).unwrap();
+        assert!(matches!(pipe.take(&mut Batch::default()), Taken::Nothing));
+        assert_eq!(pipe.lock().pending.len(), 1);
     }
 
     #[test]
