@@ -38,7 +38,7 @@ use crate::pipe::{OutPipe, PeerId, RawStream};
 use crate::{Message, SocketType};
 
 /// Reads are at least this large: many small messages arrive per syscall.
-pub(crate) const READ_SIZE: usize = 64 * 1024;
+pub(crate) const READ_SIZE: usize = 256 * 1024;
 
 /// Most we reserve at once for a large frame, so that memory follows the bytes that arrive
 /// rather than the size a peer claims.
@@ -282,7 +282,10 @@ impl Decoder {
         Self::add_frame(&mut self.batch, &mut self.frames, f);
     }
 
-    #[inline]
+    /// Always inlined into the frame loop: left to the compiler, it stopped being inlined when
+    /// unrelated code joined the crate, and a 16 B message cost the receiver 28 instructions
+    /// more (callgrind, 301 to 329).
+    #[inline(always)]
     fn add_frame(batch: &mut Vec<Message>, frames: &mut Vec<Bytes>, f: Frame) {
         if !f.more && frames.is_empty() {
             batch.push(Message::from(f.data)); // single frame: no allocation
