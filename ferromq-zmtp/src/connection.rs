@@ -536,23 +536,18 @@ impl Connection {
 
     /// One CURVE handshake command (its whole body), in step `step`.
     fn curve_step(&mut self, step: Step, minor: u8, body: &[u8]) -> Result<Option<Event>, Error> {
-        let expected: &[u8] = match step {
-            Step::CurveWelcome => b"\x07WELCOME",
-            Step::CurveReady => b"\x05READY",
-            Step::CurveHello => b"\x05HELLO",
-            _ => b"\x08INITIATE",
+        let (expected, state): (&[u8], _) = match step {
+            Step::CurveWelcome => (b"\x07WELCOME", "where CURVE expects WELCOME"),
+            Step::CurveReady => (b"\x05READY", "where CURVE expects READY"),
+            Step::CurveHello => (b"\x05HELLO", "where CURVE expects HELLO"),
+            _ => (b"\x08INITIATE", "where CURVE expects INITIATE"),
         };
         if !body.starts_with(expected) {
             let name_len = body.first().map_or(0, |&n| usize::from(n));
             let name = body.get(1..1 + name_len).unwrap_or(b"unnamed");
             return Err(Error::UnexpectedCommand {
                 command: String::from_utf8_lossy(name).into_owned(),
-                state: match step {
-                    Step::CurveWelcome => "where CURVE expects WELCOME",
-                    Step::CurveReady => "where CURVE expects READY",
-                    Step::CurveHello => "where CURVE expects HELLO",
-                    _ => "where CURVE expects INITIATE",
-                },
+                state,
             });
         }
         match (step, self.curve.as_mut()) {

@@ -222,17 +222,12 @@ async fn handshake<H: Owner>(
     let mut out = BytesMut::new();
     let mut zap_reply = None;
     loop {
-        if conn.poll_transmit(&mut out) > 0 {
-            wr.write_all(&out).await.map_err(io_cause)?;
-            out.clear();
-        }
+        flush(conn, &mut out, wr).await.map_err(io_cause)?;
         match conn.poll_event() {
             Ok(Some(Event::Ready(peer))) => {
-                // A PLAIN server's READY is queued with this event: it must go before any
-                // message does.
-                if conn.poll_transmit(&mut out) > 0 {
-                    wr.write_all(&out).await.map_err(io_cause)?;
-                }
+                // A PLAIN or CURVE server's READY is queued with this event: it must go before
+                // any message does.
+                flush(conn, &mut out, wr).await.map_err(io_cause)?;
                 return Ok((peer, zap_reply));
             }
             Ok(Some(Event::Authenticate(request))) => {
@@ -247,9 +242,7 @@ async fn handshake<H: Owner>(
                 zap_reply = reply;
                 if let Err(e) = verdict {
                     // The ERROR command for 400 and 500, then close.
-                    if conn.poll_transmit(&mut out) > 0 {
-                        let _ = wr.write_all(&out).await;
-                    }
+                    let _ = flush(conn, &mut out, wr).await;
                     return Err(match e {
                         ferromq_zmtp::Error::AuthFailed { status } => {
                             Cause::Unauthorized { status }
@@ -269,9 +262,7 @@ async fn handshake<H: Owner>(
             }
             Err(e) => {
                 // Tell the peer why (an ERROR command), then give up on it.
-                if conn.poll_transmit(&mut out) > 0 {
-                    let _ = wr.write_all(&out).await;
-                }
+                let _ = flush(conn, &mut out, wr).await;
                 return Err(refusal(e));
             }
         }
@@ -291,6 +282,15 @@ async fn handshake<H: Owner>(
     }
 }
 
+/// Writes what the connection queued for the peer (greeting, handshake commands, ERROR).
+async fn flush(conn: &mut Connection, out: &mut BytesMut, wr: &Writer) -> io::Result<()> {
+    if conn.poll_transmit(out) > 0 {
+        wr.write_all(out).await?;
+        out.clear();
+    }
+    Ok(())
+}
+
 /// A handshake's protocol error as its cause: an ERROR command from the peer carrying a ZAP
 /// status ("300", "400", "500", as libzmq's servers send) is the server refusing us.
 fn refusal(e: ferromq_zmtp::Error) -> Cause {
@@ -305,9 +305,9 @@ fn refusal(e: ferromq_zmtp::Error) -> Cause {
 }
 
 /// Asks the ZAP handler about a peer, as libzmq 4.3.5 does. `Ok(None)`: admitted without
-/// asking, because no handler is bound and the mechanism admits then (NULL and CURVE unless
-/// `zap_enforce_domain`), or because CURVE with `zap_enforce_domain` and no domain does not
-/// ask.
+/// asking, because CURVE with `zap_enforce_domain` and no domain does not ask, or because no
+/// handler is bound and the mechanism admits then (NULL, and CURVE: encrypted but not
+/// authenticated, unless `zap_enforce_domain`; PLAIN never).
 async fn authenticate<H: Owner>(
     core: &H,
     opts: &crate::options::Options,
@@ -315,16 +315,14 @@ async fn authenticate<H: Owner>(
     request: &ferromq_zmtp::AuthRequest,
 ) -> Result<Option<zap::Reply>, Cause> {
     let security = &opts.security;
-    let address = raw.peer_ip().map(|ip| ip.to_string()).unwrap_or_default();
-    let frames = zap::request(&security.zap_domain, &address, &opts.routing_id, request);
     if request.mechanism == "CURVE" && !security.curve_asks_zap() {
         return Ok(None);
     }
+    let address = raw.peer_ip().map(|ip| ip.to_string()).unwrap_or_default();
+    let frames = zap::request(&security.zap_domain, &address, &opts.routing_id, request);
     let Some(call) = core.zap(frames) else {
         return match request.mechanism {
-            "NULL" if !security.zap_enforce_domain => Ok(None),
-            // Encrypted, not authenticated: any client that knows our public key.
-            "CURVE" if !security.zap_enforce_domain || security.zap_domain.is_empty() => Ok(None),
+            "NULL" | "CURVE" if !security.zap_enforce_domain => Ok(None),
             _ => Err(Cause::NoAuthenticator),
         };
     };

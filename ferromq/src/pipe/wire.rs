@@ -436,13 +436,10 @@ impl OutPipe {
         if !s.keyed && sealer.is_none() {
             return;
         }
-        if !s.keyed && s.encoded > 0 {
+        if !s.keyed && sealer.is_some() {
             // CURVE was switched on after the connect that made this pipe: what was encoded
             // in clear meanwhile cannot go on a boxed connection.
-            s.batch.enc.clear();
-            s.batch.large.clear();
-            s.encoded = 0;
-            s.held = 0;
+            s.drop_encoded();
         }
         s.keyed = s.keyed || sealer.is_some();
         s.sealer = sealer;
@@ -462,10 +459,7 @@ impl OutPipe {
     pub(crate) fn end_session(&self) {
         let mut s = self.lock();
         if s.sealer.take().is_some() {
-            s.batch.enc.clear();
-            s.batch.large.clear();
-            s.encoded = 0;
-            s.held = 0;
+            s.drop_encoded();
         }
         s.hold = s.keyed;
     }
@@ -496,10 +490,9 @@ impl OutPipe {
     pub(crate) fn close(&self) {
         let mut s = self.lock();
         s.closed = true;
-        s.batch = Batch::default();
+        s.drop_encoded();
+        s.batch = Batch::default(); // and its memory
         s.pending.clear();
-        s.encoded = 0;
-        s.held = 0;
         s.direct = None;
         drop(s);
         self.engine.0.notify_one();
@@ -544,6 +537,14 @@ impl OutState {
         };
         self.consume(written);
         self.encoded == 0
+    }
+
+    /// Drops everything encoded and not yet taken by the writer.
+    fn drop_encoded(&mut self) {
+        self.batch.enc.clear();
+        self.batch.large.clear();
+        self.encoded = 0;
+        self.held = 0;
     }
 
     /// Removes the first `n` bytes, in write order, from the batch.
