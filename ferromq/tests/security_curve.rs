@@ -111,7 +111,8 @@ fn the_zap_handler_is_asked_about_each_client_key_and_names_the_user() {
     let stranger = curve_client(&ctx, T::Push, sk.public(), Some(&keys()));
     let stranger_events = stranger.monitor();
     stranger.connect(&ep).unwrap();
-    stranger.send("let me in").unwrap();
+    // A refused client drops its peer (it does not retry): the send may find none.
+    let _ = stranger.try_send("let me in");
     let e = wait_for(&events, K::HandshakeFailedAuth);
     assert_eq!(
         (e.value, e.cause),

@@ -88,7 +88,9 @@ fn a_wrong_password_is_refused_on_both_monitors_and_others_are_still_served() {
     let intruder_events = intruder.monitor();
     intruder.set_plain_credentials("admin", "guess").unwrap();
     intruder.connect(&ep).unwrap();
-    intruder.send("let me in").unwrap(); // queued; never delivered
+    // Queued, never delivered; once refused the client drops its peer (it does not retry),
+    // so a send that comes after the refusal finds none.
+    let _ = intruder.try_send("let me in");
 
     let e = wait_for(&server_events, K::HandshakeFailedAuth);
     assert_eq!(
@@ -187,7 +189,7 @@ fn null_asks_zap_only_with_a_domain_and_admits_without_a_handler_unless_enforced
     let ep = ferro_bind(&pull);
     let push = ferro(&ctx, T::Push);
     push.connect(&ep).unwrap();
-    push.send("unknown").unwrap();
+    let _ = push.try_send("unknown"); // refused: the peer may be gone already
     assert_eq!(wait_for(&events, K::HandshakeFailedAuth).value, 400);
     assert!(pull.recv_within(100).is_none());
     drop(zap);
