@@ -29,10 +29,6 @@ use crate::Message;
 /// Bytes a batch may hold before messages queue as messages.
 pub(crate) const ENCODE_CAP: usize = 256 * 1024;
 
-/// Emptied segment buffers a pipe keeps for reuse: a sender refilling its queue from the
-/// low-water mark encodes several segments while the writer takes one.
-const SPARES: usize = 4;
-
 /// A thread writes a message to a socket itself only if its previous direct write (to any
 /// connection) is at least this old: a lone message (a request, a reply) skips the hand-over
 /// to the I/O thread, while a burst, or one message fanned out to many subscribers, is batched
@@ -61,8 +57,9 @@ struct OutState {
     queue: VecDeque<Segment>,
     /// Messages in `queue`.
     queue_msgs: usize,
-    /// Emptied buffers for the next segments (at most [`SPARES`]).
-    spare: Vec<Batch>,
+    /// An emptied buffer for the next segment, kept while the queue is in use (a sender
+    /// ahead of the wire starts a segment for each one the writer takes).
+    spare: Option<Batch>,
     /// Messages waiting unencoded for room in the batch, on a pipe that conflates or boxes its
     /// traffic (what is boxed is for one connection only): the HWM applies to these too.
     pending: VecDeque<Message>,
@@ -217,6 +214,12 @@ struct Segment {
 
 impl Segment {
     fn encode(&mut self, msg: &Outgoing) {
+        if self.batch.enc.capacity() == 0 && !holds_by_reference(msg) {
+            // Copied frames fill it: room for the cap and one more message at once, not by
+            // doubling (each doubling copies what it holds). A segment of large messages held
+            // by reference keeps only their headers.
+            self.batch.enc.reserve(ENCODE_CAP + ZERO_COPY_MIN);
+        }
         let large = self.batch.large.len();
         self.bytes += self.batch.encode(msg);
         self.held += usize::from(self.batch.large.len() > large);
@@ -302,7 +305,7 @@ impl OutPipe {
                 held: 0,
                 queue: VecDeque::new(),
                 queue_msgs: 0,
-                spare: Vec::new(),
+                spare: None,
                 pending: VecDeque::new(),
                 hwm,
                 conflate: false,
@@ -542,7 +545,7 @@ impl OutPipe {
         s.closed = true;
         s.drop_encoded();
         s.batch = Batch::default(); // and its memory
-        s.spare = Vec::new();
+        s.spare = None;
         s.pending.clear();
         s.direct = None;
         drop(s);
@@ -607,11 +610,7 @@ impl OutState {
             .back()
             .is_some_and(|tail| tail.bytes < ENCODE_CAP)
         {
-            let batch = self.spare.pop().unwrap_or_else(|| Batch {
-                // Room for the cap and one more message: no growing while it fills.
-                enc: Vec::with_capacity(ENCODE_CAP + ZERO_COPY_MIN),
-                large: VecDeque::new(),
-            });
+            let batch = self.spare.take().unwrap_or_default();
             self.queue.push_back(Segment {
                 batch,
                 ..Segment::default()
@@ -630,9 +629,8 @@ impl OutState {
             return;
         };
         let emptied = std::mem::replace(&mut self.batch, next.batch);
-        if self.spare.len() < SPARES {
-            self.spare.push(emptied);
-        }
+        // Once the queue is empty, a burst is over: its memory goes.
+        self.spare = (!self.queue.is_empty()).then_some(emptied);
         self.encoded = next.bytes;
         self.held = next.held;
         self.queue_msgs -= next.msgs;
