@@ -95,6 +95,14 @@ struct Opts {
 
 const SIZES: [usize; 5] = [16, 128, 1024, 8192, 65536];
 
+/// The throughput of 8 KiB and 64 KiB messages timed from the sender's first send: a sender
+/// that queues without bound (the `zeromq` crate's PUSH holds 100,000 messages) does its
+/// producing before the first message arrives, outside the receiver's clock.
+const LARGE_FROM_SEND: &str = "large messages, first send to last message (msg/s)";
+
+/// How steady the large-message figures are.
+const LARGE_SPREAD: &str = "large messages, largest run / smallest run (lower is better)";
+
 /// Messages per throughput run at each size (a full run; --quick divides by 50). Small
 /// messages need many: at 20 M msg/s, 2 M messages last 0.1 s, which the connection's start
 /// (the handshake, the first reads) weighs on.
@@ -184,7 +192,10 @@ fn role(args: &[String]) {
     let num = |i: usize| arg(i).parse::<u64>().expect("a number");
     let imp = Imp::parse(arg(1)).expect("an implementation");
     match arg(0) {
-        "thr-recv" => println!("{}", sides::thr_recv(imp, arg(2), num(3))),
+        "thr-recv" => {
+            let got = sides::thr_recv(imp, arg(2), num(3));
+            println!("{} {}", got.rate, got.end_to_end);
+        }
         "thr-send" => sides::thr_send(imp, arg(2), num(3) as usize, num(4)),
         "thr-inproc" => println!("{}", sides::thr_inproc(imp, num(2) as usize, num(3))),
         "lat-echo" => sides::lat_echo(imp, arg(2), num(3)),
@@ -399,6 +410,19 @@ impl Suite {
         size: usize,
         count: u64,
     ) -> Option<f64> {
+        self.thr_pair_clocks(recv, send, transport, size, count)
+            .map(|(rate, _)| rate)
+    }
+
+    /// [`Self::thr_pair`], and the rate from the sender's first send (see `sides::Received`).
+    fn thr_pair_clocks(
+        &self,
+        recv: Imp,
+        send: Imp,
+        transport: &str,
+        size: usize,
+        count: u64,
+    ) -> Option<(f64, f64)> {
         let ep = endpoint(transport);
         let rx = spawn(&[s("thr-recv"), s(recv.name()), ep.clone(), s(count)]);
         let tx = spawn(&[s("thr-send"), s(send.name()), ep, s(size), s(count)]);
@@ -409,7 +433,9 @@ impl Suite {
             let _ = tx.kill();
         }
         collect(tx, Duration::from_secs(5));
-        rate?.trim().parse().ok()
+        let rate = rate?;
+        let mut figures = rate.split_whitespace().map(|f| f.parse::<f64>().ok());
+        Some((figures.next()??, figures.next()?.unwrap_or(f64::NAN)))
     }
 
     fn throughput(&mut self) {
@@ -430,12 +456,56 @@ impl Suite {
                             let child = spawn(&[s("thr-inproc"), s(imp.name()), s(size), s(count)]);
                             collect(child, LIMIT).and_then(|o| o.trim().parse().ok())
                         } else {
-                            self.thr_pair(imp, imp, transport, size, count)
+                            let clocks = self.thr_pair_clocks(imp, imp, transport, size, count);
+                            if size >= 8192 {
+                                self.record(
+                                    LARGE_FROM_SEND,
+                                    format!("{transport} {size} B"),
+                                    imp.name(),
+                                    clocks.map(|(_, from_send)| from_send),
+                                );
+                            }
+                            clocks.map(|(rate, _)| rate)
                         };
                         self.record(table, format!("{size} B"), imp.name(), value);
                     }
                 }
             }
+        }
+        self.record_spread();
+    }
+
+    /// The throughput tables' spread at 8 KiB and up: each figure's largest run over its
+    /// smallest.
+    fn record_spread(&mut self) {
+        let mut cells: Vec<(String, String, Vec<f64>)> = Vec::new();
+        for sample in &self.samples {
+            let transport = match sample.table {
+                "throughput over tcp (msg/s)" => "tcp",
+                "throughput over ipc (msg/s)" => "ipc",
+                _ => continue,
+            };
+            let large = sample
+                .row
+                .trim_end_matches(" B")
+                .parse::<usize>()
+                .is_ok_and(|size| size >= 8192);
+            if !large || !sample.value.is_finite() {
+                continue;
+            }
+            let row = format!("{transport} {}", sample.row);
+            match cells
+                .iter_mut()
+                .find(|(r, c, _)| *r == row && *c == sample.column)
+            {
+                Some((_, _, v)) => v.push(sample.value),
+                None => cells.push((row, sample.column.clone(), vec![sample.value])),
+            }
+        }
+        for (row, column, values) in cells {
+            let max = values.iter().copied().fold(f64::MIN, f64::max);
+            let min = values.iter().copied().fold(f64::MAX, f64::min);
+            self.record(LARGE_SPREAD, row, &column, Some(max / min));
         }
     }
 
@@ -959,7 +1029,11 @@ impl Suite {
                 let get = |name: &str| cols.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
                 for c in &columns {
                     let v = get(c).unwrap_or(f64::NAN);
-                    out.push_str(&format!(" {} |", fmt_figure(v, lower_is_better)));
+                    if table == LARGE_SPREAD && v.is_finite() {
+                        out.push_str(&format!(" {v:.2} |"));
+                    } else {
+                        out.push_str(&format!(" {} |", fmt_figure(v, lower_is_better)));
+                    }
                 }
                 for (a, b) in &ratios {
                     match (get(a), get(b)) {
@@ -971,7 +1045,9 @@ impl Suite {
                 }
                 out.push('\n');
             }
-            if lower_is_better {
+            if table == LARGE_SPREAD {
+                out.push_str("\n(a ratio below 1 means ferromq is steadier)\n");
+            } else if lower_is_better {
                 out.push_str("\n(lower is better; a ratio below 1 means ferromq is faster)\n");
             }
         }
@@ -1107,7 +1183,8 @@ fn fmt_figure(v: f64, small: bool) -> String {
 /// A spinner on a terminal, a line per table otherwise.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    last_table: &'static str,
+    /// Tables announced so far (figures of two tables may alternate).
+    announced: Vec<&'static str>,
     done: u64,
 }
 
@@ -1120,7 +1197,7 @@ impl Progress {
         });
         Progress {
             bar,
-            last_table: "",
+            announced: Vec::new(),
             done: 0,
         }
     }
@@ -1129,10 +1206,12 @@ impl Progress {
         self.done += 1;
         match &self.bar {
             Some(bar) => bar.set_message(format!("{table}: {} figures measured", self.done)),
-            None if table != self.last_table => eprintln!("measuring {table} ..."),
+            None if !self.announced.contains(&table) => {
+                eprintln!("measuring {table} ...");
+                self.announced.push(table);
+            }
             None => {}
         }
-        self.last_table = table;
     }
 
     fn finish(&self) {

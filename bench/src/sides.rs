@@ -9,7 +9,7 @@
 //! messages, so it gets a fresh `Vec` each time.
 
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// An implementation under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +42,47 @@ impl Imp {
 /// Messages per second from the first to the last message (libzmq's `local_thr` method).
 fn rate(count: u64, start: Instant) -> f64 {
     count.saturating_sub(1).max(1) as f64 / start.elapsed().as_secs_f64().max(1e-9)
+}
+
+/// The wall clock in nanoseconds: the one clock both processes of a pair read.
+fn wall_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// The first message a throughput sender sends: its clock at that send in the first 8 bytes,
+/// so that the receiver can time the stream from the first send as well as from the first
+/// message it receives.
+fn stamped(payload: &[u8]) -> Vec<u8> {
+    let mut first = payload.to_vec();
+    if let Some(head) = first.get_mut(..8) {
+        head.copy_from_slice(&wall_ns().to_le_bytes());
+    }
+    first
+}
+
+/// What a throughput receiver measured: messages per second from the first message received
+/// to the last (libzmq's `local_thr` method), and from the sender's first send to the last
+/// message received (NaN when the first message carries no stamp: a C sender, or a message
+/// under 8 bytes).
+pub struct Received {
+    pub rate: f64,
+    pub end_to_end: f64,
+}
+
+impl Received {
+    fn new(count: u64, start: Instant, first: &[u8]) -> Received {
+        let rate = rate(count, start);
+        let sent = first
+            .get(..8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+            .filter(|&t| t > 0);
+        let end_to_end = sent.map_or(f64::NAN, |t| {
+            count as f64 / (wall_ns().saturating_sub(t) as f64 / 1e9).max(1e-9)
+        });
+        Received { rate, end_to_end }
+    }
 }
 
 // ----- ferromq -----
@@ -170,71 +211,76 @@ fn raw_write(w: &mut impl Write, payload: &[u8]) -> std::io::Result<()> {
 
 // ----- throughput -----
 
-/// Receives `count` messages; returns messages per second.
-pub fn thr_recv(imp: Imp, ep: &str, count: u64) -> f64 {
+/// Receives `count` messages.
+pub fn thr_recv(imp: Imp, ep: &str, count: u64) -> Received {
     match imp {
         Imp::Ferromq => {
             let ctx = ferromq::Context::new();
             let s = ferro(&ctx, ferromq::SocketType::Pull, ep, true);
-            s.recv().expect("recv");
+            let first = s.recv().expect("recv");
             let start = Instant::now();
             for _ in 1..count {
                 s.recv().expect("recv");
             }
-            rate(count, start)
+            Received::new(count, start, first.first().map_or(&[][..], |f| &f[..]))
         }
         Imp::Libzmq => {
             let ctx = zmq::Context::new();
             let s = zmq_socket(&ctx, zmq::PULL, ep, true);
+            let mut first = zmq::Message::new();
+            s.recv(&mut first, 0).expect("recv");
             let mut m = zmq::Message::new();
-            s.recv(&mut m, 0).expect("recv");
             let start = Instant::now();
             for _ in 1..count {
                 s.recv(&mut m, 0).expect("recv");
             }
-            rate(count, start)
+            Received::new(count, start, &first)
         }
         Imp::Zeromq => zeromq_rt().block_on(async {
             use zeromq::{Socket, SocketRecv};
             let mut s = zeromq::PullSocket::new();
             zeromq_unlink(ep);
             s.bind(ep).await.expect("bind");
-            s.recv().await.expect("recv");
+            let first = s.recv().await.expect("recv");
             let start = Instant::now();
             for _ in 1..count {
                 s.recv().await.expect("recv");
             }
-            rate(count, start)
+            Received::new(count, start, first.get(0).map_or(&[][..], |f| &f[..]))
         }),
         Imp::Raw => {
             let (r, _w) = raw_accept(ep).split();
             let mut r = BufReader::with_capacity(64 * 1024, r);
+            let mut first = Vec::new();
+            raw_read(&mut r, &mut first).expect("read");
             let mut buf = Vec::new();
-            raw_read(&mut r, &mut buf).expect("read");
             let start = Instant::now();
             for _ in 1..count {
                 raw_read(&mut r, &mut buf).expect("read");
             }
-            rate(count, start)
+            Received::new(count, start, &first)
         }
     }
 }
 
-/// Sends `count` messages of `size` bytes, each a fresh message copied from one buffer.
+/// Sends `count` messages of `size` bytes, each a fresh message copied from one buffer (the
+/// first [`stamped`]).
 pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
     let payload = vec![0u8; size];
     match imp {
         Imp::Ferromq => {
             let ctx = ferromq::Context::new();
             let s = ferro(&ctx, ferromq::SocketType::Push, ep, false);
-            for _ in 0..count {
+            s.send(&stamped(&payload)[..]).expect("send");
+            for _ in 1..count {
                 s.send(&payload[..]).expect("send");
             }
         }
         Imp::Libzmq => {
             let ctx = zmq::Context::new();
             let s = zmq_socket(&ctx, zmq::PUSH, ep, false);
-            for _ in 0..count {
+            s.send(&stamped(&payload)[..], 0).expect("send");
+            for _ in 1..count {
                 s.send(&payload[..], 0).expect("send");
             }
         }
@@ -242,7 +288,10 @@ pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
             use zeromq::{Socket, SocketSend};
             let mut s = zeromq::PushSocket::new();
             s.connect(ep).await.expect("connect");
-            for _ in 0..count {
+            s.send(zeromq::ZmqMessage::from(stamped(&payload)))
+                .await
+                .expect("send");
+            for _ in 1..count {
                 s.send(zeromq::ZmqMessage::from(vec![0u8; size]))
                     .await
                     .expect("send");
@@ -254,7 +303,8 @@ pub fn thr_send(imp: Imp, ep: &str, size: usize, count: u64) {
         Imp::Raw => {
             let (_r, w) = raw_connect(ep).split();
             let mut w = BufWriter::with_capacity(64 * 1024, w);
-            for _ in 0..count {
+            raw_write(&mut w, &stamped(&payload)).expect("write");
+            for _ in 1..count {
                 raw_write(&mut w, &payload).expect("write");
             }
             w.flush().expect("flush");
