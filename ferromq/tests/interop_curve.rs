@@ -294,19 +294,7 @@ fn each_sides_zap_handler_judges_the_others_client_key() {
 
     // libzmq the server, its handler allowing our key: admitted, and it saw our key.
     let ctx = Context::new();
-    let server = LibzmqPeer::start(
-        &python,
-        &[
-            "--type".into(),
-            "PULL".into(),
-            "--bind".into(),
-            "tcp://127.0.0.1:*".into(),
-            "--curve-server".into(),
-            sk.secret_z85().to_string(),
-            "--zap-allow".into(),
-            ck.public_z85(),
-        ],
-    );
+    let server = libzmq_curve_pull(&python, &sk, &["--zap-allow".into(), ck.public_z85()]);
     let friend = ferro(&ctx, T::Push);
     friend.set_curve_client(sk.public(), Some(&ck)).unwrap();
     friend.connect(&server.endpoint).unwrap();
@@ -370,17 +358,7 @@ fn a_wrong_server_key_is_refused_by_either_side_as_libzmq_reports_it() {
     let wrong = ferromq::curve_keypair().unwrap();
     // libzmq server, ferromq client with the wrong key.
     let ctx = Context::new();
-    let server = LibzmqPeer::start(
-        &python,
-        &[
-            "--type".into(),
-            "PULL".into(),
-            "--bind".into(),
-            "tcp://127.0.0.1:*".into(),
-            "--curve-server".into(),
-            sk.secret_z85().to_string(),
-        ],
-    );
+    let server = libzmq_curve_pull(&python, &sk, &[]);
     let client = ferro(&ctx, T::Push);
     client.set_curve_client(wrong.public(), None).unwrap();
     client.connect(&server.endpoint).unwrap();
@@ -405,4 +383,18 @@ fn a_wrong_server_key_is_refused_by_either_side_as_libzmq_reports_it() {
         wait_for(&events, K::HandshakeFailedProtocol).value,
         0x1100_0001
     );
+}
+
+/// A libzmq PULL bound on tcp as a CURVE server with `server`'s secret, and `extra` flags.
+fn libzmq_curve_pull(python: &str, server: &ferromq::CurveKeyPair, extra: &[String]) -> LibzmqPeer {
+    let mut args: Vec<String> = vec![
+        "--type".into(),
+        "PULL".into(),
+        "--bind".into(),
+        "tcp://127.0.0.1:*".into(),
+        "--curve-server".into(),
+        server.secret_z85().to_string(),
+    ];
+    args.extend_from_slice(extra);
+    LibzmqPeer::start(python, &args)
 }

@@ -406,9 +406,6 @@ impl OutPipe {
                 s.pending.push_back(msg.into_owned());
             } else {
                 s.enqueue(&msg);
-                self.wake_writer(s);
-                msg.release();
-                return Ok(());
             }
         } else {
             s.full_seen = true;
