@@ -13,7 +13,7 @@ use std::mem::{align_of, size_of};
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use ferromq::Properties;
 
 use crate::socket::socket;
@@ -62,7 +62,7 @@ enum Body {
     /// connection's batch, which small frames get anyway.
     Inline { len: u8, data: [u8; INLINE_MAX] },
     /// Made by `zmq_msg_init_size`: ours alone, written through `zmq_msg_data`.
-    Owned(BytesMut),
+    Owned(Vec<u8>),
     /// Received, copied, or the caller's buffer.
     Shared(Bytes),
 }
@@ -92,7 +92,7 @@ impl Msg {
 
     fn bytes(&self) -> &[u8] {
         match &self.body {
-            Body::Inline { len, data } => &data[..usize::from(*len)],
+            Body::Inline { len, data } => inline(data, *len),
             Body::Owned(b) => b,
             Body::Shared(b) => b,
         }
@@ -101,9 +101,9 @@ impl Msg {
     /// The frame, for sending or sharing; an owned body becomes shared (no copy).
     fn freeze(&mut self) -> Bytes {
         match &mut self.body {
-            Body::Owned(b) => self.body = Body::Shared(std::mem::take(b).freeze()),
+            Body::Owned(b) => self.body = Body::Shared(Bytes::from(std::mem::take(b))),
             Body::Inline { len, data } => {
-                self.body = Body::Shared(Bytes::copy_from_slice(&data[..usize::from(*len)]))
+                self.body = Body::Shared(Bytes::copy_from_slice(inline(data, *len)))
             }
             Body::Shared(_) => {}
         }
@@ -115,25 +115,33 @@ impl Msg {
 
     /// The bytes, when a send would copy them rather than share them.
     fn copied_on_send(&self) -> Option<&[u8]> {
-        let data: &[u8] = match &self.body {
-            Body::Inline { len, data } => &data[..usize::from(*len)],
-            Body::Owned(b) => b,
-            Body::Shared(b) => b,
-        };
+        let data = self.bytes();
         (data.len() < ferromq::ZERO_COPY_MIN).then_some(data)
     }
 
     /// The frame, moved out; the message is left empty.
     fn take(&mut self) -> Bytes {
-        let body = std::mem::replace(&mut self.body, Body::Shared(Bytes::new()));
+        let body = std::mem::replace(&mut self.body, EMPTY);
         self.flags = 0;
         match body {
-            Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
-            Body::Owned(b) => b.freeze(),
+            Body::Inline { len, data } => Bytes::copy_from_slice(inline(&data, len)),
+            Body::Owned(b) => Bytes::from(b),
             Body::Shared(b) => b,
         }
     }
 }
+
+/// An inline body's bytes (its length is never above `INLINE_MAX`; no panic path if it were).
+#[inline(always)]
+fn inline(data: &[u8; INLINE_MAX], len: u8) -> &[u8] {
+    data.get(..usize::from(len)).unwrap_or_default()
+}
+
+/// An empty message's body: nothing to drop, nothing allocated.
+const EMPTY: Body = Body::Inline {
+    len: 0,
+    data: [0; INLINE_MAX],
+};
 
 /// The largest buffer a thread keeps for its next `zmq_msg_init_size`.
 const SPARE_MAX: usize = 8 * 1024;
@@ -142,27 +150,27 @@ thread_local! {
     /// The buffer of the last message this thread made with `zmq_msg_init_size` and sent
     /// by copy: the next one reuses it, so that a sender loop (`init_size`, fill, `send`)
     /// allocates once rather than per message.
-    static SPARE: std::cell::Cell<Option<BytesMut>> = const { std::cell::Cell::new(None) };
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
-/// `size` zeroed bytes, in this thread's spare buffer when it is large enough.
-fn spare_or_new(size: usize) -> BytesMut {
+/// `size` zeroed bytes, in this thread's spare buffer when it is large enough (zeroed, so
+/// that no byte of an earlier message reaches a later one that is not filled whole).
+fn spare_or_new(size: usize) -> Vec<u8> {
     if size <= SPARE_MAX {
-        if let Some(mut b) = SPARE.take() {
-            if b.capacity() >= size {
-                b.clear();
-                b.resize(size, 0);
-                return b;
-            }
+        let mut b = SPARE.take();
+        if b.capacity() >= size {
+            b.clear();
+            b.resize(size, 0);
+            return b;
         }
     }
-    BytesMut::zeroed(size)
+    vec![0; size]
 }
 
 /// Keeps a sent message's buffer (ours alone: the send copied it) for the next message.
-fn keep_spare(buffer: BytesMut) {
+fn keep_spare(buffer: Vec<u8>) {
     if buffer.capacity() <= SPARE_MAX {
-        SPARE.set(Some(buffer));
+        SPARE.set(buffer);
     }
 }
 
@@ -226,12 +234,14 @@ unsafe fn msg<'a>(msg: *mut zmq_msg_t) -> Result<&'a mut Msg, c_int> {
 ///
 /// # Safety
 /// `msg` is null or points to a writable `zmq_msg_t`.
-unsafe fn init(msg: *mut zmq_msg_t, body: Body, flags: u8) -> Result<(), c_int> {
+#[inline(always)]
+unsafe fn init(msg: *mut zmq_msg_t, body: impl FnOnce() -> Body, flags: u8) -> Result<(), c_int> {
     if msg.is_null() || !msg.cast::<Msg>().is_aligned() {
         return Err(libc::EFAULT);
     }
+    // Built after the check, in place: no copy through the stack.
     // SAFETY: not null, aligned and 64 writable bytes, which a `Msg` fits (asserted above).
-    unsafe { msg.cast::<Msg>().write(Msg::new(body, flags)) };
+    unsafe { msg.cast::<Msg>().write(Msg::new(body(), flags)) };
     Ok(())
 }
 
@@ -243,7 +253,7 @@ unsafe fn init(msg: *mut zmq_msg_t, body: Body, flags: u8) -> Result<(), c_int> 
 pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
     guard(-1, || {
         // SAFETY: the same contract.
-        unsafe { init(msg, Body::Shared(Bytes::new()), 0) }.map(|()| 0)
+        unsafe { init(msg, || EMPTY, 0) }.map(|()| 0)
     })
 }
 
@@ -257,17 +267,33 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> 
         if size > isize::MAX as usize {
             return Err(libc::ENOMEM);
         }
-        let body = match u8::try_from(size) {
-            Ok(len) if size <= INLINE_MAX => Body::Inline {
-                len,
-                data: [0; INLINE_MAX],
+        match u8::try_from(size) {
+            // SAFETY: the same contract.
+            Ok(len) if size <= INLINE_MAX => unsafe {
+                init(
+                    msg,
+                    || Body::Inline {
+                        len,
+                        data: [0; INLINE_MAX],
+                    },
+                    0,
+                )
             },
-            _ => Body::Owned(spare_or_new(size)),
-        };
-        // SAFETY: the same contract.
-        unsafe { init(msg, body, 0) }?;
+            // SAFETY: the same contract.
+            _ => unsafe { init_owned(msg, size) },
+        }?;
         Ok(0)
     })
+}
+
+/// `zmq_msg_init_size` of a message too large to be held inline, out of line.
+///
+/// # Safety
+/// `msg` is null or points to a writable `zmq_msg_t`.
+#[inline(never)]
+unsafe fn init_owned(msg: *mut zmq_msg_t, size: usize) -> Result<(), c_int> {
+    // SAFETY: the same contract.
+    unsafe { init(msg, || Body::Owned(spare_or_new(size)), 0) }
 }
 
 /// Makes `msg` a message of the caller's `size` bytes at `data`, without a copy. `ffn`, if
@@ -296,7 +322,7 @@ pub unsafe extern "C" fn zmq_msg_init_data(
             hint,
         };
         // SAFETY: the same contract.
-        unsafe { init(msg, Body::Shared(Bytes::from_owner(owner)), SHARED) }?;
+        unsafe { init(msg, || Body::Shared(Bytes::from_owner(owner)), SHARED) }?;
         Ok(0)
     })
 }
@@ -334,7 +360,7 @@ pub unsafe extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t)
         // SAFETY: the same contract.
         let d = unsafe { msg(dest) }?;
         let flags = std::mem::take(&mut s.flags);
-        let body = std::mem::replace(&mut s.body, Body::Shared(Bytes::new()));
+        let body = std::mem::replace(&mut s.body, EMPTY);
         let properties = s.properties.take();
         *d = Msg {
             properties,
@@ -476,32 +502,69 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
     guard(-1, || {
         // SAFETY: the same contract.
         let (c, m) = unsafe { (socket(s)?, self::msg(msg)?) };
-        // A single frame is sent from where it is (waiting for room there) when the connection
-        // would copy it anyway (see `ferromq::ZERO_COPY_MIN`): no `Bytes` of its own.
-        if let Some(data) = m.copied_on_send() {
-            let len = data.len();
-            if let Some(sent) = c.send_single(data, flags) {
-                sent?; // on failure the message stays as it was, as libzmq leaves it
-                let sent = std::mem::replace(m, Msg::new(Body::Shared(Bytes::new()), 0));
-                if let Body::Owned(buffer) = sent.body {
-                    keep_spare(buffer);
+        // The common case, a small message from `zmq_msg_init_size`: sent by copy from where
+        // it is, then left empty by its length alone.
+        // A larger one below `ferromq::ZERO_COPY_MIN` is copied too, and its buffer kept for
+        // this thread's next `zmq_msg_init_size`.
+        let sent = match &mut m.body {
+            Body::Inline { len, data } => {
+                let n = *len;
+                let sent = c.send_single(inline(data, n), flags);
+                if let Some(Ok(())) = sent {
+                    *len = 0;
                 }
-                return Ok(c_size(len));
+                sent.map(|r| r.map(|()| usize::from(n)))
             }
+            Body::Owned(buffer) if buffer.len() < ferromq::ZERO_COPY_MIN => {
+                let n = buffer.len();
+                let sent = c.send_single(buffer, flags);
+                if let Some(Ok(())) = sent {
+                    // Left an empty `Owned`: nothing to drop.
+                    keep_spare(std::mem::take(buffer));
+                }
+                sent.map(|r| r.map(|()| n))
+            }
+            Body::Owned(_) | Body::Shared(_) => None,
+        };
+        match sent {
+            Some(sent) => {
+                let n = sent?; // on failure the message stays as it was, as libzmq leaves it
+                m.flags = 0;
+                m.properties = None;
+                Ok(c_size(n))
+            }
+            None => send_other(c, m, flags),
         }
-        let flags_before = m.flags;
-        let frame = m.take();
-        let len = frame.len();
-        if let Err((e, frame)) = c.send_frame(frame, flags) {
-            // Unchanged, as libzmq leaves it.
-            m.body = Body::Shared(frame);
-            m.flags = flags_before;
-            return Err(e);
-        }
-        // Empty, as after `zmq_msg_init`.
-        m.properties = None;
-        Ok(c_size(len))
     })
+}
+
+/// `zmq_msg_send` of anything but a single frame made by `zmq_msg_init_size`, out of line.
+#[inline(never)]
+fn send_other(c: &crate::socket::CSocket, m: &mut Msg, flags: c_int) -> Result<c_int, c_int> {
+    // A single frame is sent from where it is (waiting for room there) when the connection
+    // would copy it anyway (see `ferromq::ZERO_COPY_MIN`): no `Bytes` of its own.
+    if let Some(data) = m.copied_on_send() {
+        let len = data.len();
+        if let Some(sent) = c.send_single(data, flags) {
+            sent?; // on failure the message stays as it was, as libzmq leaves it
+            m.body = EMPTY;
+            m.flags = 0;
+            m.properties = None;
+            return Ok(c_size(len));
+        }
+    }
+    let flags_before = m.flags;
+    let frame = m.take();
+    let len = frame.len();
+    if let Err((e, frame)) = c.send_frame(frame, flags) {
+        // Unchanged, as libzmq leaves it.
+        m.body = Body::Shared(frame);
+        m.flags = flags_before;
+        return Err(e);
+    }
+    // Empty, as after `zmq_msg_init`.
+    m.properties = None;
+    Ok(c_size(len))
 }
 
 /// Receives one frame into `msg` (its old content released); returns its size, and

@@ -179,43 +179,58 @@ impl CSocket {
         }
     }
 
-    /// Receives one frame, and whether more of its message follow.
+    /// Receives one frame, and whether more of its message follow. Inlined into its callers
+    /// for the common case, a single-frame message; the rest is out of line.
+    #[inline(always)]
     pub(crate) fn recv_frame(&self, flags: c_int) -> Result<Frame, c_int> {
         if self.more.load(Acquire) {
-            let mut incoming = lock(&self.incoming);
-            if let Some(frame) = incoming.frames.pop_front() {
-                let more = !incoming.frames.is_empty();
-                self.more.store(more, Release);
-                let properties = if more {
-                    incoming.properties.clone()
-                } else {
-                    incoming.properties.take()
-                };
-                return Ok((frame, more, properties));
+            if let Some(frame) = self.next_frame() {
+                return Ok(frame);
             }
         }
         let mut msg = self.recv_message(flags)?;
         let properties = msg.take_properties();
-        let msg = match msg.into_single() {
-            Ok(frame) => return Ok((frame, false, properties)),
-            Err(msg) => msg,
+        match msg.into_single() {
+            Ok(frame) => Ok((frame, false, properties)),
+            Err(msg) => Ok(self.first_frame(msg, properties)),
+        }
+    }
+
+    /// The next frame of a message whose first frame was received.
+    #[inline(never)]
+    fn next_frame(&self) -> Option<Frame> {
+        let mut incoming = lock(&self.incoming);
+        let frame = incoming.frames.pop_front()?;
+        let more = !incoming.frames.is_empty();
+        self.more.store(more, Release);
+        let properties = if more {
+            incoming.properties.clone()
+        } else {
+            incoming.properties.take()
         };
+        Some((frame, more, properties))
+    }
+
+    /// The first frame of a message of several (or none); the others wait for `next_frame`.
+    #[inline(never)]
+    fn first_frame(&self, msg: Message, properties: Option<Arc<Properties>>) -> Frame {
         let mut frames = VecDeque::from(msg.into_frames());
         let first = frames.pop_front().unwrap_or_default();
         if frames.is_empty() {
-            return Ok((first, false, properties));
+            return (first, false, properties);
         }
         let mut incoming = lock(&self.incoming);
         incoming.frames.append(&mut frames);
         incoming.properties.clone_from(&properties);
         drop(incoming);
         self.more.store(true, Release);
-        Ok((first, true, properties))
+        (first, true, properties)
     }
 
     /// Receives a whole message, waiting (unless `ZMQ_DONTWAIT`) for at most `ZMQ_RCVTIMEO`;
     /// a signal ends the wait with `EINTR`, as in libzmq, so that a C program's or Python's
     /// handlers run (Ctrl-C stops a blocked receive).
+    #[inline(always)]
     fn recv_message(&self, flags: c_int) -> Result<Message, c_int> {
         let got = if flags & ZMQ_DONTWAIT != 0 {
             self.socket.try_recv()
