@@ -27,6 +27,8 @@ use std::sync::Mutex;
 use ferromq::Error;
 
 pub mod ctx;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handle;
 pub mod monitor;
 pub mod msg;

@@ -11,11 +11,21 @@
 //! // A greeting cut short, from a ROUTER's point of view: no panic, no event.
 //! ferromq_fuzz::zmtp(&[0x06, 0x00, 0xff, 0, 0, 0]);
 //! ferromq_fuzz::z85(b"HelloWorld");
+//! // Subscribe to "ab" (op 0, 2 bytes), then match "abc" (op 2, 3 bytes).
+//! ferromq_fuzz::subscriptions(b"\x08ab\x0eabc");
 //! ```
+
+mod subscriptions;
+
+/// The C ABI harness: see `ferromq-capi`'s `fuzzing` module.
+pub fn capi(data: &[u8]) {
+    capi::fuzzing::options_and_messages(data);
+}
 
 mod z85;
 mod zmtp;
 
+pub use subscriptions::subscriptions;
 pub use z85::z85;
 pub use zmtp::{zmtp, Setup, CLIENT_SECRET, LIMIT, SERVER_SECRET};
 
@@ -23,4 +33,9 @@ pub use zmtp::{zmtp, Setup, CLIENT_SECRET, LIMIT, SERVER_SECRET};
 pub type Harness = fn(&[u8]);
 
 /// The harnesses by the name of their fuzz target (and of their corpus directory).
-pub const TARGETS: [(&str, Harness); 2] = [("zmtp", zmtp), ("z85", z85)];
+pub const TARGETS: [(&str, Harness); 4] = [
+    ("zmtp", zmtp),
+    ("z85", z85),
+    ("subscriptions", subscriptions),
+    ("capi", capi),
+];

@@ -176,6 +176,8 @@ pub use monitor::{Cause, EventKind, Monitor, MonitorEvent};
 pub use options::{OptionValue, SocketOption};
 pub use poll::{poll, Events, PollItem};
 pub use proxy::{proxy, proxy_steerable, ProxyStats};
+#[doc(hidden)]
+pub use routing::Topics;
 pub use socket::Socket;
 
 // The README's examples are compiled and run as doc tests.

@@ -119,6 +119,39 @@ impl<V: Default> PrefixSet<V> {
     }
 }
 
+/// The subscription matcher on its own, for the fuzz harness (hidden: not part of the
+/// public API, which may change it at any time): a PUB's topics without their peers.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Topics(PrefixSet<()>);
+
+impl Topics {
+    /// Adds a topic (the empty one: everything).
+    pub fn subscribe(&mut self, topic: &[u8]) {
+        self.0.entry(&Bytes::copy_from_slice(topic));
+    }
+
+    /// Removes a topic, if there.
+    pub fn unsubscribe(&mut self, topic: &[u8]) {
+        self.0.remove(topic);
+    }
+
+    /// Whether a message starting with `data` matches a topic.
+    pub fn matches(&self, data: &[u8]) -> bool {
+        self.0.matches(data)
+    }
+
+    /// How many topics `data` matches.
+    pub fn matching(&self, data: &[u8]) -> usize {
+        self.0.matching(data).count()
+    }
+
+    /// The topics, sorted (the empty one first).
+    pub fn topics(&self) -> Vec<Bytes> {
+        self.0.topics()
+    }
+}
+
 /// Hands the message to each of `outs` (a peer at its high-water mark misses it), or, with
 /// `nodrop`, gives it back while one of them is full: nobody gets it yet.
 fn fan_out<'o, 'm>(

@@ -22,6 +22,7 @@ use crate::message::Outgoing;
 use crate::pipe::{IdMap, Out, PeerId};
 
 pub(crate) use fair_queue::{Inbox, RECV_BATCH};
+pub use fan_out::Topics;
 pub(crate) use load_balance::LoadBalancer;
 
 /// One peer as routing sees it.
