@@ -34,6 +34,8 @@ pub fn options_and_messages(data: &[u8]) {
             previous(info);
         }));
     });
+    // Each input on its own: a panic that an earlier one reported is not this one's.
+    PANICKED.store(false, Relaxed);
     let ctx = match CONTEXT.load(Relaxed) {
         0 => {
             let ctx = zmq_ctx_new();
