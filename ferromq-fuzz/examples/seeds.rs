@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferromq_fuzz::Setup;
-use ferromq_zmtp::key::KeyPair;
 use ferromq_zmtp::{AuthReply, Command, Connection, Event, SocketType};
 
 fn main() {
@@ -130,8 +129,8 @@ fn libzmq_peer(kind: zmq::SocketType, mechanism: u8, endpoint: &str, done: Arc<A
     s.set_linger(0).expect("linger");
     s.set_identity(b"libzmq").expect("identity");
     let mut zap = None;
-    let server = KeyPair::from_secret(fixed(&ferromq_fuzz::SERVER_SECRET));
-    let client = KeyPair::from_secret(fixed(&ferromq_fuzz::CLIENT_SECRET));
+    let server = ferromq_fuzz::key_pair(&ferromq_fuzz::SERVER_SECRET);
+    let client = ferromq_fuzz::key_pair(&ferromq_fuzz::CLIENT_SECRET);
     match mechanism {
         // Our PLAIN server: libzmq is the client.
         2 => {
@@ -212,8 +211,4 @@ fn name(kind: zmq::SocketType) -> &'static str {
         zmq::XSUB => "xsub",
         _ => "pair",
     }
-}
-
-fn fixed(secret: &[u8; 32]) -> zeroize::Zeroizing<[u8; 32]> {
-    ferromq_zmtp::key::parse(secret).expect("32 bytes are a key")
 }

@@ -16,18 +16,17 @@
 //! ```
 
 mod subscriptions;
-
-/// The C ABI harness: see `ferromq-capi`'s `fuzzing` module.
-pub fn capi(data: &[u8]) {
-    capi::fuzzing::options_and_messages(data);
-}
-
 mod z85;
 mod zmtp;
 
 pub use subscriptions::subscriptions;
 pub use z85::z85;
-pub use zmtp::{zmtp, Setup, CLIENT_SECRET, LIMIT, SERVER_SECRET};
+pub use zmtp::{key_pair, zmtp, Setup, CLIENT_SECRET, LIMIT, SERVER_SECRET};
+
+/// The C ABI harness: see `ferromq-capi`'s `fuzzing` module.
+pub fn capi(data: &[u8]) {
+    capi::fuzzing::options_and_messages(data);
+}
 
 /// A harness: runs one input.
 pub type Harness = fn(&[u8]);

@@ -69,7 +69,7 @@ impl Setup {
             },
             _ => Mechanism::CurveClient {
                 secret: Some(fixed(&CLIENT_SECRET)),
-                server_key: *KeyPair::from_secret(fixed(&SERVER_SECRET)).public(),
+                server_key: *key_pair(&SERVER_SECRET).public(),
             },
         };
         config.null_authenticates = self.mechanism == 1;
@@ -86,6 +86,11 @@ impl Setup {
 
 fn fixed(secret: &[u8; 32]) -> Zeroizing<[u8; 32]> {
     key::parse(secret).unwrap_or_else(|_| unreachable!("32 bytes are a key"))
+}
+
+/// The key pair of one of the fixed secrets ([`SERVER_SECRET`], [`CLIENT_SECRET`]).
+pub fn key_pair(secret: &[u8; 32]) -> KeyPair {
+    KeyPair::from_secret(fixed(secret))
 }
 
 /// Runs a connection set up by the input's first byte (see [`Setup`]) on the rest of it, as
