@@ -410,6 +410,9 @@ impl Options {
                 }
             }
         }
+        if let Ok(ms @ 1..) = u64::try_from(self.tcp_maxrt) {
+            let _ = socket.set_tcp_user_timeout(Some(Duration::from_millis(ms)));
+        }
         if self.tcp_keepalive < 0 {
             return;
         }
@@ -428,6 +431,14 @@ impl Options {
             }
             let _ = socket.set_tcp_keepalive(&ka);
         }
+    }
+
+    /// The longest a tcp connect may take; `None` when 0 (the system's limit).
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        u64::try_from(self.connect_timeout)
+            .ok()
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis)
     }
 
     /// The handshake deadline; `None` when 0 (disabled).

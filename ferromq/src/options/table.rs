@@ -281,6 +281,15 @@ macro_rules! option_rows {
         /// is `heartbeat_ivl`; 0 never closes.
         HeartbeatTimeout(heartbeat_timeout, set_heartbeat_timeout) ZMQ_HEARTBEAT_TIMEOUT = 77,
             int [ -1, at_least(0), ALL, ReadWrite, Acts];
+        /// `ZMQ_CONNECT_TIMEOUT` in ms: a tcp connect that has not completed by then is
+        /// abandoned and retried after `reconnect_ivl` (default 0: the system's limit, which
+        /// is minutes when the peer's host does not answer at all).
+        ConnectTimeout(connect_timeout, set_connect_timeout) ZMQ_CONNECT_TIMEOUT = 79,
+            int [0, at_least(0), ALL, ReadWrite, Acts];
+        /// `ZMQ_TCP_MAXRT` in ms: a tcp connection whose sent data stays unacknowledged this
+        /// long is dropped (the system's `TCP_USER_TIMEOUT`; default 0: the system's limit).
+        TcpMaxrt(tcp_maxrt, set_tcp_maxrt) ZMQ_TCP_MAXRT = 80,
+            int [0, at_least(0), ALL, ReadWrite, Acts];
         /// `ZMQ_TCP_KEEPALIVE`: TCP keepalive on every tcp connection (-1, the default: the
         /// OS's setting; 0: off; 1: on).
         TcpKeepalive(tcp_keepalive, set_tcp_keepalive) ZMQ_TCP_KEEPALIVE = 34,
@@ -360,13 +369,6 @@ macro_rules! option_rows {
         /// `ZMQ_MULTICAST_MAXTPDU`: the largest multicast datagram.
         MulticastMaxtpdu(multicast_maxtpdu, _) ZMQ_MULTICAST_MAXTPDU = 84,
             int [1500, at_least(1), ALL, ReadWrite, Ignored];
-        /// `ZMQ_CONNECT_TIMEOUT`: a limit on a tcp connect, in ms (0: the system's);
-        /// ferromq leaves it to the system.
-        ConnectTimeout(connect_timeout, _) ZMQ_CONNECT_TIMEOUT = 79,
-            int [0, at_least(0), ALL, ReadWrite, Ignored];
-        /// `ZMQ_TCP_MAXRT`: the longest a tcp retransmission may take, in ms (0: the
-        /// system's); ferromq leaves it to the system.
-        TcpMaxrt(tcp_maxrt, _) ZMQ_TCP_MAXRT = 80, int [0, at_least(0), ALL, ReadWrite, Ignored];
         /// `ZMQ_LOOPBACK_FASTPATH`: a Windows-only tcp loopback shortcut.
         LoopbackFastpath(loopback_fastpath, _) ZMQ_LOOPBACK_FASTPATH = 94,
             bool [false, ANY, ALL, ReadWrite, Ignored];

@@ -249,8 +249,16 @@ async fn connect_loop<O: Owner>(
         }
         core.monitors()
             .emit(EventKind::ConnectDelayed, &endpoint, 0, None);
+        let open = target.open(opts.ipv6);
         let attempt = tokio::select! {
-            s = target.open(opts.ipv6) => s,
+            s = async {
+                match (&target, opts.connect_timeout()) {
+                    (Target::Tcp(..), Some(limit)) => {
+                        tokio::time::timeout(limit, open).await.ok().flatten()
+                    }
+                    _ => open.await,
+                }
+            } => s,
             _ = signalled(&mut stop) => break,
         };
         // The wait before the next attempt: the current interval, which failed attempts double
