@@ -15,10 +15,12 @@
 //! ferromq_fuzz::subscriptions(b"\x08ab\x0eabc");
 //! ```
 
+mod handshakes;
 mod subscriptions;
 mod z85;
 mod zmtp;
 
+pub use handshakes::{handshakes, Outcome};
 pub use subscriptions::subscriptions;
 pub use z85::z85;
 pub use zmtp::{key_pair, zmtp, Setup, CLIENT_SECRET, LIMIT, SERVER_SECRET};
@@ -32,8 +34,11 @@ pub fn capi(data: &[u8]) {
 pub type Harness = fn(&[u8]);
 
 /// The harnesses by the name of their fuzz target (and of their corpus directory).
-pub const TARGETS: [(&str, Harness); 4] = [
+pub const TARGETS: [(&str, Harness); 5] = [
     ("zmtp", zmtp),
+    ("handshakes", |data| {
+        handshakes(data);
+    }),
     ("z85", z85),
     ("subscriptions", subscriptions),
     ("capi", capi),
