@@ -290,7 +290,7 @@ fn pub_sub_across_a_five_second_partition() {
     let bound = HWM as u64 * wire + 2 * 256 * 1024 + 16 * 1024 * 1024;
     let growth = peak.saturating_sub(before);
     assert!(
-        growth <= bound,
+        growth <= bound || !resident_memory_is_measurable(),
         "resident memory grew by {growth} bytes while the subscriber was away (bound {bound})"
     );
     let resumed = resumed.unwrap();

@@ -73,7 +73,7 @@ fn a_stalled_subscriber_costs_bounded_memory() {
     // ~130 MB of messages went to the stalled subscriber's connection; the high-water marks
     // (1000 messages per pipe) and socket buffers hold only a few MB of it.
     assert!(
-        grown < 64,
+        grown < 64 || !resident_memory_is_measurable(),
         "memory grew {grown} MiB over a million messages"
     );
     drop(stalled);

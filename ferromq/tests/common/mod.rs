@@ -6,6 +6,17 @@ pub mod zap;
 
 use ferromq::{Context, EventKind, Monitor, MonitorEvent, Socket, SocketType};
 
+/// Whether the process's resident memory is its own to measure: not under
+/// AddressSanitizer, whose allocator keeps freed memory in quarantine (the sanitizer command
+/// of `docs/fuzzing.md` sets `FERROMQ_SANITIZER`). Says so when it is not.
+pub fn resident_memory_is_measurable() -> bool {
+    let sanitized = std::env::var_os("FERROMQ_SANITIZER").is_some();
+    if sanitized {
+        eprintln!("not checking resident memory: a sanitizer's allocator holds freed memory");
+    }
+    !sanitized
+}
+
 /// Every wait in the tests is bounded by this.
 pub const TIMEOUT_MS: i32 = 10_000;
 
