@@ -110,7 +110,9 @@ mod tests {
 
     #[test]
     fn a_removed_handle_is_dead_and_its_slot_reused() {
-        let pool = Pool::<String>::new(0x1234_5678);
+        // A static, as the library's pools are: the slots it never frees stay reachable.
+        static POOL: Pool<String> = Pool::new(0x1234_5678);
+        let pool = &POOL;
         let a = pool.insert("a".to_owned());
         // SAFETY: pointers from this pool, whose slots are never freed.
         unsafe {

@@ -12,6 +12,16 @@ use std::time::{Duration, Instant};
 /// How long a program may run: each bounds its own waits well within this.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
+/// Set by the sanitizer command of `docs/fuzzing.md`: the library is built with
+/// AddressSanitizer (for the target named, as the outer build is, so that build scripts and
+/// proc macros are not), and the programs are too, whose runtime it needs.
+fn sanitized() -> bool {
+    std::env::var_os("FERROMQ_SANITIZER").is_some()
+}
+
+/// The target a sanitized build names.
+const SANITIZED_TARGET: &str = "x86_64-unknown-linux-gnu";
+
 /// This crate's `libzmq.so`, built once per test run. `cargo test` builds the library only as
 /// an rlib, so the shared library is built here, by cargo, into a target directory of its own
 /// beside the outer one (sharing the outer one would wait on the lock `cargo test` holds).
@@ -21,16 +31,21 @@ fn shared_library() -> &'static Path {
         // The test binary is <target>/<profile>/deps/<name>.
         let exe = std::env::current_exe().unwrap();
         let target = exe.ancestors().nth(3).unwrap().join("capi-test");
-        let status = Command::new(env!("CARGO"))
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
             .args(["build", "--quiet", "--lib", "-p", "ferromq-capi"])
             .arg("--manifest-path")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .arg("--target-dir")
-            .arg(&target)
-            .status()
-            .expect("cargo runs");
+            .arg(&target);
+        let mut built = target.clone();
+        if sanitized() {
+            cargo.args(["--target", SANITIZED_TARGET]);
+            built.push(SANITIZED_TARGET);
+        }
+        let status = cargo.status().expect("cargo runs");
         assert!(status.success(), "the shared library did not build");
-        let built = target.join("debug").join("libzmq.so");
+        let built = built.join("debug").join("libzmq.so");
         assert!(built.exists(), "no {}", built.display());
         built
     })
@@ -75,9 +90,15 @@ fn build_with(compiler: &str, source: &Path, name: &str, extra: &[String]) -> Pa
     let lib = out_dir().join("lib");
     let exe = out_dir().join(name);
     let cc = compiler;
+    let sanitizer: &[&str] = if sanitized() {
+        &["-fsanitize=address", "-fno-omit-frame-pointer"]
+    } else {
+        &[]
+    };
     let status = Command::new(cc)
         .arg(source)
         .args(extra)
+        .args(sanitizer)
         .arg("-Wall")
         .arg("-Werror")
         .arg("-pthread")
@@ -166,6 +187,10 @@ fn finish(name: &str, mut child: Child, stdout: impl Read + Send + 'static) -> S
 fn c_programs_are_clean_under_memcheck() {
     if Command::new("valgrind").arg("--version").output().is_err() {
         eprintln!("skipped: valgrind is not installed (apt-get install valgrind)");
+        return;
+    }
+    if sanitized() {
+        eprintln!("skipped: memcheck cannot run a program built with AddressSanitizer");
         return;
     }
     for name in ["msg_data", "msg_gets", "router_dealer", "push_pull"] {
