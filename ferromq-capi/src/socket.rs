@@ -83,7 +83,7 @@ pub(crate) unsafe fn socket<'a>(s: *mut c_void) -> Result<&'a CSocket, c_int> {
 fn socket_type(n: c_int) -> Option<SocketType> {
     use SocketType::*;
     [
-        Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, Xpub, Xsub,
+        Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, Xpub, Xsub, Stream,
     ]
     .into_iter()
     .find(|t| t.number() == n)
@@ -94,7 +94,10 @@ impl CSocket {
     /// the frame is handed back, and the frames before it stay for it to be sent again.
     pub(crate) fn send_frame(&self, frame: Bytes, flags: c_int) -> Result<(), (c_int, Bytes)> {
         let mut outgoing = lock(&self.outgoing);
-        if flags & ZMQ_SNDMORE != 0 {
+        // A STREAM message is [routing id, data]: `ZMQ_SNDMORE` on its data frame is
+        // ignored, as in libzmq.
+        let stream_data = self.socket.socket_type() == SocketType::Stream && outgoing.len() == 1;
+        if flags & ZMQ_SNDMORE != 0 && !stream_data {
             // As in libzmq, a message is let in (or refused with EAGAIN) at its first frame,
             // and its later frames then go in: a caller that retries a refused message from
             // its first frame sends it once.
@@ -240,10 +243,11 @@ impl CSocket {
         got.map_err(|e| errno_of(&e))
     }
 
-    /// A ROUTER with `ZMQ_ROUTER_MANDATORY` refuses a message at its first frame, the
-    /// routing id, when no peer has it, as libzmq does.
+    /// A ROUTER with `ZMQ_ROUTER_MANDATORY`, and a STREAM always, refuses a message at its
+    /// first frame, the routing id, when no peer has it, as libzmq does.
     fn unroutable(&self, routing_id: &[u8]) -> bool {
-        self.socket.has_peer(routing_id) == Some(false) && self.socket.router_mandatory()
+        self.socket.has_peer(routing_id) == Some(false)
+            && (self.socket.socket_type() == SocketType::Stream || self.socket.router_mandatory())
     }
 
     /// Waits (unless `ZMQ_DONTWAIT`: `EAGAIN`) for `ZMQ_EVENTS` to hold `want`, for at most

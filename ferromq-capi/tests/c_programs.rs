@@ -244,6 +244,11 @@ fn a_c_router_routes_by_routing_id() {
 }
 
 #[test]
+fn a_c_stream_talks_to_a_plain_tcp_client() {
+    assert_eq!(build_and_run("stream"), "ok\n");
+}
+
+#[test]
 fn c_zmq_poll_mixes_sockets_and_file_descriptors() {
     assert_eq!(build_and_run("poll_mixed"), "ok\n");
 }

@@ -1,6 +1,7 @@
 use std::fmt;
 
-/// The eleven ZeroMQ socket types that ZMTP 3.1 carries, as named in READY's `Socket-Type`.
+/// The eleven ZeroMQ socket types that ZMTP 3.1 carries, as named in READY's `Socket-Type`,
+/// and STREAM, which speaks no ZMTP: it talks to plain TCP peers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SocketType {
@@ -26,10 +27,15 @@ pub enum SocketType {
     Xpub,
     /// Subscriber that sends raw subscriptions (RFC 29).
     Xsub,
+    /// Raw TCP (libzmq's `ZMQ_STREAM`): each message is a peer's routing id and bytes as
+    /// they came or are to go, with no ZMTP on the wire. Not in [`ALL`](Self::ALL), the types
+    /// a ZMTP peer may be.
+    Stream,
 }
 
 impl SocketType {
-    /// Every socket type, in libzmq's numbering order (`ZMQ_PAIR` = 0 ... `ZMQ_XSUB` = 10).
+    /// Every socket type ZMTP carries, in libzmq's numbering order (`ZMQ_PAIR` = 0 ...
+    /// `ZMQ_XSUB` = 10).
     pub const ALL: [SocketType; 11] = [
         SocketType::Pair,
         SocketType::Pub,
@@ -58,6 +64,7 @@ impl SocketType {
             SocketType::Push => "PUSH",
             SocketType::Xpub => "XPUB",
             SocketType::Xsub => "XSUB",
+            SocketType::Stream => "STREAM",
         }
     }
 
@@ -69,9 +76,14 @@ impl SocketType {
             .find(|t| t.as_str().as_bytes() == name)
     }
 
-    /// libzmq's number for this type (`ZMQ_REQ` = 3 ...).
+    /// libzmq's number for this type (`ZMQ_REQ` = 3 ... `ZMQ_STREAM` = 11).
     pub const fn number(self) -> i32 {
         self as i32
+    }
+
+    /// Whether connections carry the bytes as they are, without ZMTP (STREAM).
+    pub const fn is_raw(self) -> bool {
+        matches!(self, SocketType::Stream)
     }
 
     /// Whether a socket of this type may talk to a peer of type `peer` (RFC 28-31, as libzmq

@@ -221,7 +221,10 @@ impl SocketCore {
         st.peers.insert(
             id,
             Peer {
-                out: Out::Wire(Arc::new(OutPipe::for_options(&opts))),
+                out: Out::Wire(Arc::new(OutPipe::for_options(
+                    &opts,
+                    self.socket_type.is_raw(),
+                ))),
                 routing_id: Bytes::new(),
                 zmtp_minor: None,
             },
@@ -277,7 +280,7 @@ impl SocketCore {
                 }
             }
             Slot::Fresh => {
-                let out = Arc::new(OutPipe::for_options(&opts));
+                let out = Arc::new(OutPipe::for_options(&opts, self.socket_type.is_raw()));
                 let wire = Out::Wire(out.clone());
                 let room = admit(&mut st, &opts, id, peer_identity, wire, zmtp_minor, None)?;
                 Attached { id, out, room }

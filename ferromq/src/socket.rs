@@ -146,6 +146,7 @@ impl Socket {
             return Err(Error::Closed);
         }
         let parsed = Endpoint::parse(endpoint, Role::Bind)?;
+        self.check_raw_transport(endpoint, &parsed)?;
         let (stop, stop_rx) = watch::channel(false);
         let listening = match parsed {
             Endpoint::Tcp { host, port } => tcp::bind(&self.core, endpoint, &host, port, stop_rx),
@@ -198,6 +199,7 @@ impl Socket {
             return Err(Error::Closed);
         }
         let parsed = Endpoint::parse(endpoint, Role::Connect)?;
+        self.check_raw_transport(endpoint, &parsed)?;
         let (stop, stop_rx) = watch::channel(false);
         let target = match parsed {
             Endpoint::Tcp { host, port } => {
@@ -221,6 +223,17 @@ impl Socket {
         let slot = transport::connect(&self.core, target, endpoint, stop_rx);
         let bound = Bound::connected(endpoint, stop, slot);
         self.add_endpoint(bound);
+        Ok(())
+    }
+
+    /// STREAM speaks to byte streams only: tcp and ipc, not inproc (as in libzmq).
+    fn check_raw_transport(&self, endpoint: &str, parsed: &Endpoint) -> Result<()> {
+        if self.core.socket_type.is_raw() && matches!(parsed, Endpoint::Inproc(_)) {
+            return Err(Error::InvalidEndpoint {
+                endpoint: endpoint.to_owned(),
+                reason: "STREAM sockets take tcp and ipc, not inproc".to_owned(),
+            });
+        }
         Ok(())
     }
 

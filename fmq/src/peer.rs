@@ -23,6 +23,8 @@ pub enum TypeArg {
     Push,
     Pull,
     Pair,
+    /// Raw TCP: [routing id, bytes] (libzmq's ZMQ_STREAM).
+    Stream,
 }
 
 impl From<TypeArg> for SocketType {
@@ -39,6 +41,7 @@ impl From<TypeArg> for SocketType {
             TypeArg::Push => SocketType::Push,
             TypeArg::Pull => SocketType::Pull,
             TypeArg::Pair => SocketType::Pair,
+            TypeArg::Stream => SocketType::Stream,
         }
     }
 }
@@ -63,7 +66,8 @@ pub struct PeerArgs {
     /// Exit after N messages received (REP and ROUTER with --echo: after N echoed).
     #[arg(short = 'n', value_name = "N")]
     pub count: Option<u64>,
-    /// REP: reply with the request; ROUTER: send every message back to its sender.
+    /// REP: reply with the request; ROUTER and STREAM: send every message back to its
+    /// sender (STREAM's connect and disconnect notices are printed, not sent back).
     #[arg(long)]
     pub echo: bool,
     /// The socket's routing id (0x... for bytes).
@@ -177,13 +181,16 @@ pub fn run(args: PeerArgs, security: crate::security::Security) -> Exit {
     };
     let result = match type_arg {
         TypeArg::Req => run_req(&socket, &mut rx),
-        TypeArg::Rep | TypeArg::Router if args.echo => run_echo(&socket, &mut rx),
+        TypeArg::Rep | TypeArg::Router | TypeArg::Stream if args.echo => run_echo(&socket, &mut rx),
         TypeArg::Rep => run_rep(&socket, &mut rx),
         TypeArg::Sub | TypeArg::Pull => run_receive_only(&mut rx),
         TypeArg::Pub | TypeArg::Push => run_send_only(&socket),
-        TypeArg::Dealer | TypeArg::Router | TypeArg::Pair | TypeArg::Xpub | TypeArg::Xsub => {
-            run_both(&socket, &mut rx)
-        }
+        TypeArg::Dealer
+        | TypeArg::Router
+        | TypeArg::Pair
+        | TypeArg::Xpub
+        | TypeArg::Xsub
+        | TypeArg::Stream => run_both(&socket, &mut rx),
     };
     match result {
         Ok(()) => Exit::Done,
@@ -292,9 +299,19 @@ impl LostPeers {
 /// reported once; the other clients are served on.
 fn run_echo(socket: &Socket, rx: &mut Receiver<'_>) -> Result<(), Exit> {
     let mut lost = LostPeers::default();
+    // A STREAM's empty message says a peer came or went; sent back, it would close the
+    // connection.
+    let notice = |msg: &Message| {
+        socket.socket_type() == SocketType::Stream && msg.last().is_some_and(|f| f.is_empty())
+    };
     while let Some(msg) = rx.next(&|| false)? {
         // Back first (frames are shared, not copied), then printed.
-        match socket.send(msg.clone()) {
+        let sent = if notice(&msg) {
+            Ok(())
+        } else {
+            socket.send(msg.clone())
+        };
+        match sent {
             Ok(()) => {}
             // `router_mandatory` reports what a plain ROUTER (or a REP) drops in silence.
             Err(Error::HostUnreachable { routing_id }) => lost.report(routing_id),

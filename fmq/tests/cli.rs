@@ -651,6 +651,34 @@ fn router_echo_survives_a_peer_that_vanishes_before_its_reply() {
 }
 
 #[test]
+fn stream_echo_serves_a_plain_tcp_client_and_prints_its_comings_and_goings() {
+    let mut child = start(&["stream", "--echo", "--bind", "tcp://127.0.0.1:*"]);
+    let mut errors = BufReader::new(child.stderr.take().unwrap());
+    let ep = bound_endpoint(&mut errors);
+    let mut client = std::net::TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    client.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    // The connection's notice: its routing id and an empty frame.
+    let came = read_line(&mut lines);
+    let (id, rest) = came.split_once('\t').expect("routing id, tab, bytes");
+    assert!(id.starts_with("0x00"), "{came}");
+    assert_eq!(rest, "");
+    client.write_all(b"ping").unwrap();
+    let mut echoed = [0; 4];
+    client.read_exact(&mut echoed).unwrap();
+    assert_eq!(&echoed, b"ping");
+    assert_eq!(read_line(&mut lines), format!("{id}\tping"));
+    drop(client);
+    assert_eq!(
+        read_line(&mut lines),
+        format!("{id}\t"),
+        "the peer's leaving"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
 fn keygen_prints_a_public_and_a_secret_key_libzmq_reads() {
     let first = run(&["keygen"], b"");
     assert_ok(&first);

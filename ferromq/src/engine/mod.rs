@@ -3,6 +3,7 @@
 //! batch onto the wire, until the connection breaks or the socket closes.
 //!
 //! - [`owner`]: what the engine may ask of the socket that owns the connection.
+//! - [`raw`]: a STREAM socket's connection, which speaks no ZMTP.
 //! - [`reader`]: reading a connection, by the I/O thread or by a receiver blocked on it.
 //! - [`runtime`]: the I/O threads' task spawner.
 //!
@@ -10,6 +11,7 @@
 //! `ferromq-zmtp`.
 
 pub(crate) mod owner;
+mod raw;
 pub(crate) mod reader;
 mod runtime;
 
@@ -56,6 +58,9 @@ pub(crate) async fn run<H: Owner>(
     fd: u64,
     raw: Arc<RawStream>,
 ) -> End {
+    if core.socket_type().is_raw() {
+        return raw::run(core, wr, slot, stop, endpoint, fd, raw).await;
+    }
     let mut rd = ReadInterest::new(raw.clone());
     let opts = core.options();
     let mut config = Config::new(core.socket_type());
@@ -158,33 +163,15 @@ pub(crate) async fn run<H: Owner>(
         read_loop(&*core, &side, &mut rd, &attached.room, full).await
     };
     let writer = write_loop(&*core, &wr, &attached.out);
-    tokio::pin!(reader, writer);
-    let mut lingering = false;
-    let mut linger_deadline = None;
-    let (end, cause) = loop {
-        tokio::select! {
-            cause = &mut reader, if !lingering => break (End::Lost, cause),
-            w = &mut writer => break match w {
-                Ok(()) => (End::Closed, Cause::Closed),
-                Err(cause) => (End::Lost, cause),
-            },
-            _ = signalled(&mut closing), if !lingering => {
-                lingering = true;
-                // The linger in force when the socket closes, as in libzmq (it may have been
-                // set after this connection was made).
-                match core.options().linger() {
-                    Some(d) if d.is_zero() => break (End::Closed, Cause::Closed),
-                    Some(d) => linger_deadline = Some(Instant::now() + d),
-                    None => {}
-                }
-                attached.out.nudge();
-            }
-            _ = sleep_until(linger_deadline), if linger_deadline.is_some() => {
-                break (End::Closed, Cause::Closed)
-            }
-            _ = signalled(&mut stop) => break (End::Closed, Cause::Closed),
-        }
-    };
+    let (end, cause) = serve(
+        &*core,
+        reader,
+        writer,
+        &attached.out,
+        &mut closing,
+        &mut stop,
+    )
+    .await;
     // No sender may write to the socket once it closes (nor keep it open), nor a receiver
     // read it.
     attached.out.set_direct(None);
@@ -195,6 +182,46 @@ pub(crate) async fn run<H: Owner>(
     core.monitors()
         .emit_cause(EventKind::Disconnected, endpoint, fd, cause);
     end
+}
+
+/// Runs a connection's reader and writer until one ends, the socket closes (and what it
+/// lingers for is written, or its linger runs out) or the endpoint stops: how it ended, and
+/// why.
+async fn serve<H: Owner>(
+    core: &H,
+    reader: impl std::future::Future<Output = Cause>,
+    writer: impl std::future::Future<Output = Result<(), Cause>>,
+    out: &OutPipe,
+    closing: &mut watch::Receiver<bool>,
+    stop: &mut watch::Receiver<bool>,
+) -> (End, Cause) {
+    tokio::pin!(reader, writer);
+    let mut lingering = false;
+    let mut linger_deadline = None;
+    loop {
+        tokio::select! {
+            cause = &mut reader, if !lingering => break (End::Lost, cause),
+            w = &mut writer => break match w {
+                Ok(()) => (End::Closed, Cause::Closed),
+                Err(cause) => (End::Lost, cause),
+            },
+            _ = signalled(closing), if !lingering => {
+                lingering = true;
+                // The linger in force when the socket closes, as in libzmq (it may have been
+                // set after this connection was made).
+                match core.options().linger() {
+                    Some(d) if d.is_zero() => break (End::Closed, Cause::Closed),
+                    Some(d) => linger_deadline = Some(Instant::now() + d),
+                    None => {}
+                }
+                out.nudge();
+            }
+            _ = sleep_until(linger_deadline), if linger_deadline.is_some() => {
+                break (End::Closed, Cause::Closed)
+            }
+            _ = signalled(stop) => break (End::Closed, Cause::Closed),
+        }
+    }
 }
 
 /// Sleeps until `deadline`, or forever when there is none.

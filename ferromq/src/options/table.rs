@@ -13,7 +13,7 @@ use crate::SocketType;
 
 use Access::{ReadOnly, ReadWrite, WriteOnly};
 use Effect::{Acts, Ignored};
-use SocketType::{Dealer, Pub, Pull, Push, Req, Router, Sub, Xpub};
+use SocketType::{Dealer, Pub, Pull, Push, Req, Router, Stream, Sub, Xpub};
 
 /// Every socket type takes it.
 const ALL: Option<&[SocketType]> = None;
@@ -332,6 +332,10 @@ macro_rules! option_rows {
         /// message.
         RouterMandatory(router_mandatory, set_router_mandatory) ZMQ_ROUTER_MANDATORY = 33,
             bool [ false, ANY, Some(&[Router]), WriteOnly, Acts];
+        /// `ZMQ_STREAM_NOTIFY` (STREAM only): an empty message (after the peer's routing id)
+        /// comes when a connection starts and when the peer ends it (default on).
+        StreamNotify(stream_notify, set_stream_notify) ZMQ_STREAM_NOTIFY = 73,
+            bool [ true, ANY, Some(&[Stream]), WriteOnly, Acts];
         /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): a new peer announcing a routing id already in
         /// use takes it over, and the old connection is closed (default: the newcomer is
         /// refused).

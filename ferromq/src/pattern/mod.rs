@@ -14,6 +14,7 @@
 //! | XPUB   | [`xpub`]   | fan-out to matching subscribers    | subscriptions (1/0 + topic), data    |
 //! | SUB    | [`sub`]    | - (subscribe / unsubscribe)        | fair-queue, filtered                 |
 //! | XSUB   | [`xsub`]   | subscriptions, or data to all      | fair-queue, filtered                 |
+//! | STREAM | [`stream`] | raw bytes, by routing id           | fair-queue, routing id prepended     |
 //!
 //! [`pubsub`] holds what the four publish-subscribe types share. A pattern sees peers only as
 //! routing does (their pipes, routing ids and ZMTP versions): never a transport, an engine or
@@ -28,6 +29,7 @@ pub(crate) mod push;
 pub(crate) mod rep;
 pub(crate) mod req;
 pub(crate) mod router;
+pub(crate) mod stream;
 pub(crate) mod sub;
 pub(crate) mod xpub;
 pub(crate) mod xsub;
@@ -215,6 +217,7 @@ pub(crate) enum Pattern {
     Xpub(xpub::Xpub),
     Sub(sub::Sub),
     Xsub(xsub::Xsub),
+    Stream(stream::Stream),
 }
 
 /// Calls `$call` on whichever type `$pattern` holds, as `$p`.
@@ -232,6 +235,7 @@ macro_rules! dispatch {
             Pattern::Xpub($p) => $call,
             Pattern::Sub($p) => $call,
             Pattern::Xsub($p) => $call,
+            Pattern::Stream($p) => $call,
         }
     };
 }
@@ -250,6 +254,7 @@ impl Pattern {
             SocketType::Xpub => Pattern::Xpub(xpub::Xpub::default()),
             SocketType::Sub => Pattern::Sub(sub::Sub::default()),
             SocketType::Xsub => Pattern::Xsub(xsub::Xsub::default()),
+            SocketType::Stream => Pattern::Stream(stream::Stream::new()),
             other => {
                 return Err(Error::NotSupported {
                     socket_type: other,
@@ -271,9 +276,9 @@ impl Pattern {
 
     /// Whether connect-side peers exist before their connection does, so that messages
     /// queue for them: all but ROUTER, which only knows a peer by the routing id its
-    /// handshake brings.
+    /// handshake brings, and STREAM, whose peers get theirs when they connect.
     pub fn queues_before_connect(&self) -> bool {
-        !matches!(self, Pattern::Router(_))
+        !matches!(self, Pattern::Router(_) | Pattern::Stream(_))
     }
 
     /// Applies an option the pattern acts on, checked against the options table already.
@@ -303,11 +308,12 @@ impl Pattern {
         dispatch!(self, p => p.can_send(peers))
     }
 
-    /// A ROUTER's answer to whether `routing_id` names a connected peer; `None` for the
-    /// other types.
+    /// A ROUTER's or STREAM's answer to whether `routing_id` names a connected peer; `None`
+    /// for the other types.
     pub fn knows(&self, routing_id: &[u8]) -> Option<bool> {
         match self {
             Pattern::Router(r) => Some(r.knows(routing_id)),
+            Pattern::Stream(s) => Some(s.knows(routing_id)),
             _ => None,
         }
     }

@@ -116,6 +116,17 @@ impl Out {
         }
     }
 
+    /// Ends the peer's connection once what is queued for it is written (STREAM's
+    /// zero-length send; its peers are never inproc, where it drops the peer at once).
+    pub fn finish(&self) {
+        match self {
+            Out::Wire(p) => p.finish(),
+            Out::Inproc(p) => {
+                p.close(true);
+            }
+        }
+    }
+
     /// Whether nothing waits to be sent.
     pub fn is_empty(&self) -> bool {
         match self {

@@ -73,6 +73,8 @@ struct OutState {
     full_seen: bool,
     /// The peer is gone for good: the writer must stop.
     closed: bool,
+    /// The writer stops once everything queued is written ([`OutPipe::finish`]).
+    finishing: bool,
     /// The live connection's socket, for direct writes; `None` between connections.
     direct: Option<Arc<RawStream>>,
     /// The connections box their traffic (CURVE): what is queued waits, unencoded, for a
@@ -80,11 +82,21 @@ struct OutState {
     keyed: bool,
     /// `keyed` and no live connection's sealer: encode nothing now.
     hold: bool,
-    /// The live connection's sealer (CURVE), which every frame and command goes through, in
-    /// wire order.
-    sealer: Option<Sealer>,
+    /// How the live connection frames what it sends: ZMTP, ZMTP boxed by its sealer
+    /// (CURVE), which every frame and command goes through in wire order, or raw bytes.
+    framing: Framing,
     /// Commands queued while `hold`: they go out first, once a connection is up.
     commands: Vec<Bytes>,
+}
+
+/// How a pipe puts messages on the wire.
+enum Framing {
+    /// ZMTP frames, in clear.
+    Zmtp,
+    /// ZMTP frames, each boxed by the connection's sealer (CURVE).
+    Sealed(Sealer),
+    /// Each frame's bytes as they are, no header (STREAM, whose peers speak plain TCP).
+    Raw,
 }
 
 /// Encoded messages on their way to the wire. The writer takes the pipe's batch by swapping
@@ -167,6 +179,30 @@ impl Batch {
                 self.enc.extend_from_slice(frame);
             }
             added += ferromq_zmtp::frame::header_len(frame.len()) + frame.len();
+        }
+        added
+    }
+
+    /// Appends a message's frames with no framing (STREAM); returns their bytes. Large
+    /// frames are held by reference, as ZMTP's are.
+    #[inline(never)]
+    fn encode_raw(&mut self, msg: &Outgoing) -> usize {
+        let frames: &[Bytes] = match msg {
+            Outgoing::Frame(f) => {
+                self.enc.extend_from_slice(f);
+                return f.len();
+            }
+            Outgoing::Owned(m) => m.frames(),
+            Outgoing::Borrowed(m) => m.frames(),
+        };
+        let mut added = 0;
+        for frame in frames {
+            if frame.len() >= ZERO_COPY_MIN {
+                self.large.push_back((self.enc.len(), frame.clone()));
+            } else {
+                self.enc.extend_from_slice(frame);
+            }
+            added += frame.len();
         }
         added
     }
@@ -285,13 +321,17 @@ pub(crate) enum Taken {
 }
 
 impl OutPipe {
-    /// A pipe with the socket's sending options.
-    pub(crate) fn for_options(opts: &crate::options::Options) -> Self {
+    /// A pipe with the socket's sending options; `raw`: no framing (STREAM).
+    pub(crate) fn for_options(opts: &crate::options::Options, raw: bool) -> Self {
         let pipe = OutPipe::new(crate::options::Options::hwm(opts.sndhwm));
         {
             let mut s = pipe.lock();
+            if raw {
+                s.framing = Framing::Raw;
+            }
+            // A raw connection has no mechanism: nothing is boxed.
+            s.keyed = !raw && opts.security.boxes_traffic();
             s.conflate = opts.conflate;
-            s.keyed = opts.security.boxes_traffic();
             s.hold = s.keyed;
         }
         pipe
@@ -312,10 +352,11 @@ impl OutPipe {
                 writer_parked: false,
                 full_seen: false,
                 closed: false,
+                finishing: false,
                 direct: None,
                 keyed: false,
                 hold: false,
-                sealer: None,
+                framing: Framing::Zmtp,
                 commands: Vec::new(),
             })),
             engine: Padded(Notify::new()),
@@ -402,7 +443,8 @@ impl OutPipe {
                 return Ok(()); // on the wire; the writer stays parked
             }
         } else if s.queued() < s.hwm {
-            if s.keyed {
+            // Segments hold ZMTP frames in clear: boxed and raw traffic waits as messages.
+            if s.keyed || matches!(s.framing, Framing::Raw) {
                 s.pending.push_back(msg.into_owned());
             } else {
                 s.enqueue(&msg);
@@ -456,6 +498,9 @@ impl OutPipe {
         if s.closed {
             return Taken::Closed;
         }
+        if s.finishing && s.encoded == 0 && s.pending.is_empty() && s.queue.is_empty() {
+            return Taken::Closed;
+        }
         if (s.encoded == 0 && s.pending.is_empty()) || s.hold {
             s.writer_parked = true;
             return Taken::Nothing;
@@ -492,7 +537,10 @@ impl OutPipe {
             s.drop_encoded();
         }
         s.keyed = s.keyed || sealer.is_some();
-        s.sealer = sealer;
+        s.framing = match sealer {
+            Some(sealer) => Framing::Sealed(sealer),
+            None => Framing::Zmtp,
+        };
         s.hold = false;
         for command in std::mem::take(&mut s.commands) {
             s.encode_command(&command);
@@ -508,7 +556,8 @@ impl OutPipe {
     /// connection's keys.
     pub(crate) fn end_session(&self) {
         let mut s = self.lock();
-        if s.sealer.take().is_some() {
+        if matches!(s.framing, Framing::Sealed(_)) {
+            s.framing = Framing::Zmtp;
             s.drop_encoded();
         }
         s.hold = s.keyed;
@@ -534,6 +583,14 @@ impl OutPipe {
     pub(crate) fn is_empty(&self) -> bool {
         let s = self.lock();
         s.encoded == 0 && s.pending.is_empty() && s.queue.is_empty()
+    }
+
+    /// Ends the pipe once what is queued is written: the writer then stops, as after
+    /// [`close`](Self::close) (STREAM's zero-length send: the connection closes after the
+    /// data sent before it). Nothing may be pushed after it.
+    pub(crate) fn finish(&self) {
+        self.lock().finishing = true;
+        self.engine.0.notify_one();
     }
 
     /// Closes the pipe for good: queued messages are dropped and the writer stops.
@@ -647,12 +704,29 @@ impl OutState {
 
     #[inline(always)]
     fn encode(&mut self, msg: &Outgoing) {
-        if let Some(sealer) = &mut self.sealer {
-            self.encoded += seal_message(sealer, &mut self.batch.enc, msg);
-            return;
+        if !matches!(self.framing, Framing::Zmtp) {
+            return self.encode_framed(msg);
         }
         let large = self.batch.large.len();
         self.encoded += self.batch.encode(msg);
+        if self.batch.large.len() > large {
+            self.held += 1;
+        }
+    }
+
+    /// [`encode`](Self::encode) for boxed (CURVE) and raw (STREAM) traffic, out of the
+    /// common path.
+    #[inline(never)]
+    fn encode_framed(&mut self, msg: &Outgoing) {
+        let large = self.batch.large.len();
+        match &mut self.framing {
+            Framing::Sealed(sealer) => {
+                self.encoded += seal_message(sealer, &mut self.batch.enc, msg);
+                return;
+            }
+            Framing::Raw => self.encoded += self.batch.encode_raw(msg),
+            Framing::Zmtp => self.encoded += self.batch.encode(msg),
+        }
         if self.batch.large.len() > large {
             self.held += 1;
         }
@@ -667,7 +741,7 @@ impl OutState {
             tail.bytes += bytes.len();
             return;
         }
-        let Some(sealer) = &mut self.sealer else {
+        let Framing::Sealed(sealer) = &mut self.framing else {
             self.batch.enc.extend_from_slice(bytes);
             self.encoded += bytes.len();
             return;
@@ -937,7 +1011,7 @@ mod tests {
             crate::SocketOption::CurveServerkey,
             crate::OptionValue::Bytes(Bytes::from_static(&[1; 32])),
         );
-        let pipe = OutPipe::for_options(&opts);
+        let pipe = OutPipe::for_options(&opts, false);
         pipe.push(Outgoing::Owned(Message::from(["a", "b"])))
             .unwrap();
         pipe.push_command(subscription_bytes(true, &Bytes::from_static(b"t"), 1));

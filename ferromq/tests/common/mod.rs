@@ -104,6 +104,7 @@ pub fn zmq_type(t: SocketType) -> zmq::SocketType {
         SocketType::Push => zmq::PUSH,
         SocketType::Xpub => zmq::XPUB,
         SocketType::Xsub => zmq::XSUB,
+        SocketType::Stream => zmq::STREAM,
         _ => unreachable!(),
     }
 }
