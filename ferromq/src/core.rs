@@ -304,6 +304,12 @@ impl SocketCore {
     /// received ones can still be read); persistent ones stay for the next connection unless
     /// `forget` says the endpoint is gone.
     pub fn detach(&self, slot: Slot, id: PeerId, forget: bool) {
+        self.detach_with(slot, id, forget, None);
+    }
+
+    /// [`detach`](Self::detach), with `notice` as the peer's last message (STREAM's empty
+    /// one), queued in the same step: whoever reads it finds the peer already gone.
+    pub fn detach_with(&self, slot: Slot, id: PeerId, forget: bool, notice: Option<Message>) {
         let mut st = self.state();
         let State {
             peers,
@@ -313,15 +319,22 @@ impl SocketCore {
             ..
         } = &mut *st;
         readers.remove(&id);
+        let inbox_was_empty = !inbox.has_input();
+        if let Some(notice) = notice {
+            let _ = inbox.deliver(id, &mut vec![notice]);
+        }
         if matches!(slot, Slot::Persistent(_)) && !forget {
             if let Some(peer) = peers.get_mut(id) {
                 peer.zmtp_minor = None;
             }
+            let now_readable = inbox_was_empty && inbox.has_input();
             drop(st);
+            if now_readable {
+                self.notify_readable();
+            }
             self.wake_app();
             return;
         }
-        let inbox_was_empty = !inbox.has_input();
         pattern.detach(id, peers, inbox);
         let now_readable = inbox_was_empty && inbox.has_input();
         let mut remote = None;
@@ -623,6 +636,9 @@ impl Owner for SocketCore {
     }
     fn detach(&self, slot: Slot, id: PeerId, forget: bool) {
         SocketCore::detach(self, slot, id, forget)
+    }
+    fn detach_with(&self, slot: Slot, id: PeerId, notice: Message) {
+        SocketCore::detach_with(self, slot, id, false, Some(notice))
     }
     fn set_reader(&self, id: PeerId, side: Option<Arc<ReadSide>>) {
         SocketCore::set_reader(self, id, side)

@@ -68,11 +68,12 @@ pub(super) async fn run<H: Owner>(
     };
     attached.out.set_direct(None);
     // The peer ended it (not this side, with a zero-length send or by closing): the socket
-    // hears of it, before the peer leaves.
+    // hears of it as the peer leaves, so that a send after the notice finds it gone.
     if notify && !matches!(cause, Cause::Closed) {
-        core.deliver(id, &mut vec![Message::from(Bytes::new())]);
+        core.detach_with(slot, id, Message::from(Bytes::new()));
+    } else {
+        core.detach(slot, id, false);
     }
-    core.detach(slot, id, false);
     core.monitors()
         .emit_cause(EventKind::Disconnected, endpoint, fd, cause);
     end
