@@ -204,6 +204,14 @@ pub(crate) trait Behaviour {
     }
 }
 
+/// The next message of the inbox, its sender's routing id first (ROUTER, STREAM).
+fn addressed(inbox: &mut Inbox) -> Option<Message> {
+    inbox.pop().map(|(_, routing_id, mut msg)| {
+        msg.push_front(routing_id);
+        msg
+    })
+}
+
 /// Any socket type's pattern.
 pub(crate) enum Pattern {
     Req(req::Req),

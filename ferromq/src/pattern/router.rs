@@ -46,10 +46,7 @@ impl Behaviour for Router {
 
     /// The next message, its sender's routing id first.
     fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
-        Ok(inbox.pop().map(|(_, routing_id, mut msg)| {
-            msg.push_front(routing_id);
-            msg
-        }))
+        Ok(super::addressed(inbox))
     }
 
     fn attach(&mut self, id: PeerId, identity: &Bytes, peers: &Peers) -> Option<Bytes> {

@@ -71,10 +71,7 @@ impl Behaviour for Stream {
 
     /// The next message, its peer's routing id first.
     fn recv(&mut self, inbox: &mut Inbox) -> Result<Option<Message>> {
-        Ok(inbox.pop().map(|(_, routing_id, mut msg)| {
-            msg.push_front(routing_id);
-            msg
-        }))
+        Ok(super::addressed(inbox))
     }
 
     /// A new connection gets a routing id of its own (a TCP peer sends none).
