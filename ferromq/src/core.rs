@@ -66,6 +66,8 @@ pub(crate) struct State {
     pub pattern: Pattern,
     pub closed: bool,
     pub last_endpoint: Option<String>,
+    /// STREAM: the routing id `connect_routing_id` gave each connected endpoint.
+    pub connect_ids: std::collections::HashMap<String, Bytes>,
 }
 
 static NEXT_PEER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -95,6 +97,7 @@ impl SocketCore {
                 pattern,
                 closed: false,
                 last_endpoint: None,
+                connect_ids: std::collections::HashMap::new(),
             }),
             readable: Event::new(),
             writable: Event::new(),
@@ -305,6 +308,13 @@ impl SocketCore {
     /// `forget` says the endpoint is gone.
     pub fn detach(&self, slot: Slot, id: PeerId, forget: bool) {
         self.detach_with(slot, id, forget, None);
+    }
+
+    /// Names the connections a STREAM makes to `endpoint` (`connect_routing_id`).
+    pub fn name_connections(&self, endpoint: &str, routing_id: Bytes) {
+        self.state()
+            .connect_ids
+            .insert(endpoint.to_owned(), routing_id);
     }
 
     /// [`detach`](Self::detach), with `notice` as the peer's last message (STREAM's empty
@@ -636,6 +646,13 @@ impl Owner for SocketCore {
     }
     fn detach(&self, slot: Slot, id: PeerId, forget: bool) {
         SocketCore::detach(self, slot, id, forget)
+    }
+    fn connect_routing_id(&self, endpoint: &str) -> Bytes {
+        self.state()
+            .connect_ids
+            .get(endpoint)
+            .cloned()
+            .unwrap_or_default()
     }
     fn detach_with(&self, slot: Slot, id: PeerId, notice: Message) {
         SocketCore::detach_with(self, slot, id, false, Some(notice))

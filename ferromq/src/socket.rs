@@ -220,6 +220,13 @@ impl Socket {
                 return Ok(());
             }
         };
+        if self.core.socket_type.is_raw() {
+            // As in libzmq, the option names the next connect only.
+            let id = std::mem::take(&mut self.options().connect_routing_id);
+            if !id.is_empty() {
+                self.core.name_connections(endpoint, id);
+            }
+        }
         let slot = transport::connect(&self.core, target, endpoint, stop_rx);
         let bound = Bound::connected(endpoint, stop, slot);
         self.add_endpoint(bound);

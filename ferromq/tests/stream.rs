@@ -98,6 +98,40 @@ fn a_connecting_stream_talks_to_a_plain_tcp_server() {
 }
 
 #[test]
+fn connect_routing_id_names_the_next_connection_only() {
+    let (first, second) = (
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+    );
+    let ctx = Context::new();
+    let client = ferro(&ctx, T::Stream);
+    assert!(
+        matches!(
+            client.set_connect_routing_id(b"\0reserved"),
+            Err(Error::InvalidOption { .. })
+        ),
+        "ids starting with a zero byte are libzmq's"
+    );
+    client.set_connect_routing_id("peer-a").unwrap();
+    client
+        .connect(&format!("tcp://{}", first.local_addr().unwrap()))
+        .unwrap();
+    let (mut conn, _) = first.accept().unwrap();
+    assert_eq!(recv_pair(&client), (b"peer-a".to_vec(), Vec::new()));
+    client.send(["peer-a", "named"]).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(read_exactly(&mut conn, 5), b"named");
+    // The option was for that connect: the next one gets a generated id.
+    client
+        .connect(&format!("tcp://{}", second.local_addr().unwrap()))
+        .unwrap();
+    let _ = second.accept().unwrap();
+    let (id, _) = recv_pair(&client);
+    assert_eq!((id.len(), id[0]), (5, 0), "{id:?}");
+}
+
+#[test]
 fn a_stream_over_ipc_talks_to_a_unix_socket_client() {
     let ctx = Context::new();
     let server = ferro(&ctx, T::Stream);

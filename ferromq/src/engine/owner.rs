@@ -55,6 +55,8 @@ pub(crate) trait Owner: PipeEnd + Sized + Send + Sync + 'static {
     fn attach_inproc(self: &Arc<Self>, identity: &Bytes, pipes: &Pipes) -> Option<PeerId>;
     /// A connection ended (`forget`: its endpoint is gone too).
     fn detach(&self, slot: Slot, id: PeerId, forget: bool);
+    /// The routing id a STREAM gives its connections to `endpoint` (empty: one generated).
+    fn connect_routing_id(&self, endpoint: &str) -> Bytes;
     /// A connection ended, `notice` its last message, queued as it leaves (STREAM).
     fn detach_with(&self, slot: Slot, id: PeerId, notice: Message);
     /// Gives peer `id` its connection's reading half, or takes it back.

@@ -35,7 +35,9 @@ pub(super) async fn run<H: Owner>(
         let address = address.as_ref().map(|a| ("Peer-Address", a.as_bytes()));
         Arc::new(Properties::new(address))
     });
-    let Some(attached) = core.attach(slot, &Bytes::new(), 1, properties) else {
+    // Named by `connect_routing_id` when this side connected with one; generated otherwise.
+    let identity = core.connect_routing_id(endpoint);
+    let Some(attached) = core.attach(slot, &identity, 1, properties) else {
         core.monitors().emit_cause(
             EventKind::HandshakeFailedNoDetail,
             endpoint,

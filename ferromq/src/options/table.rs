@@ -336,6 +336,11 @@ macro_rules! option_rows {
         /// comes when a connection starts and when the peer ends it (default on).
         StreamNotify(stream_notify, set_stream_notify) ZMQ_STREAM_NOTIFY = 73,
             bool [ true, ANY, Some(&[Stream]), WriteOnly, Acts];
+        /// `ZMQ_CONNECT_ROUTING_ID` (STREAM here): the routing id the next `connect` gives
+        /// its connection, instead of a generated one (1 to 255 bytes, not starting with a
+        /// zero byte); used by that one `connect` only.
+        ConnectRoutingId(connect_routing_id, set_connect_routing_id) ZMQ_CONNECT_ROUTING_ID = 61,
+            bytes [Bytes::new(), within(0, 255), Some(&[Stream]), WriteOnly, Acts];
         /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): a new peer announcing a routing id already in
         /// use takes it over, and the old connection is closed (default: the newcomer is
         /// refused).
@@ -453,7 +458,9 @@ pub(super) fn normalize(
     value: OptionValue,
 ) -> std::result::Result<OptionValue, &'static str> {
     match (option, value) {
-        (SocketOption::RoutingId, OptionValue::Bytes(id)) if id.first() == Some(&0) => {
+        (SocketOption::RoutingId | SocketOption::ConnectRoutingId, OptionValue::Bytes(id))
+            if id.first() == Some(&0) =>
+        {
             Err("a routing id may not start with a zero byte (reserved for generated ids)")
         }
         // Kept in tenths of a second, as the PING carries it.
