@@ -48,7 +48,7 @@ impl Behaviour for Stream {
         let Some((id, peer)) = found.and_then(|id| Some((id, peers.get(id)?))) else {
             return Err(Error::HostUnreachable { routing_id });
         };
-        if msg.len() == 1 && msg.iter().all(|f| f.is_empty()) {
+        if msg.len() == 1 && msg[0].is_empty() {
             // The peer leaves routing now; its connection closes after what it was sent.
             peer.out.finish();
             self.peers_by_id.detach(id, &routing_id);
